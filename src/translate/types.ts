@@ -15,6 +15,11 @@ export interface TranslateInput {
    * lastTransitionTime (metav1.Condition semantics).
    */
   readonly previousStatuses?: ReadonlyMap<string, ComputedStatus>;
+  /**
+   * Standalone mode: the address a Gateway's listeners bind to when the Gateway names no
+   * IPAddress in spec.addresses (`serve --bind-address`, default 0.0.0.0).
+   */
+  readonly defaultAddress?: string;
 }
 
 /** The status lastmile computed for one object (only the parts lastmile owns). */
