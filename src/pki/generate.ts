@@ -59,7 +59,7 @@ async function keyPem(key: CryptoKey): Promise<string> {
 }
 
 async function newKeys(): Promise<CryptoKeyPair> {
-  return (await webcrypto.subtle.generateKey(ALG, true, ['sign', 'verify'])) as CryptoKeyPair;
+  return (await webcrypto.subtle.generateKey(ALG, true, ['sign', 'verify']));
 }
 
 /** Creates a self-signed CA (basicConstraints CA:TRUE, keyCertSign). */
