@@ -1,0 +1,103 @@
+/**
+ * backendRefs to Services: port lookup, EndpointSlice endpoints, ExternalName targets, and the
+ * ReferenceGrant check for cross-namespace references.
+ */
+import type { EndpointSlice, Service, ServicePort } from '../../api/core.ts';
+import { SERVICE_NAME_LABEL } from '../../api/core.ts';
+import { GATEWAY_GROUP } from '../../api/kinds.ts';
+import type { BackendObjectReference } from '../../api/gateway-api.ts';
+import type { EndpointIR } from '../../ir/types.ts';
+import type { Snapshot } from '../../store/snapshot.ts';
+import { referenceAllowed } from '../reference-grant.ts';
+
+export type BackendRefError = { readonly reason: 'RefNotPermitted' | 'InvalidKind' | 'BackendNotFound'; readonly message: string };
+
+/** A backendRef resolved independently of the Gateway it is reached through. */
+export interface ResolvedBackend {
+  /** `Service/ns/name:port` */
+  readonly name: string;
+  readonly service: { readonly namespace: string; readonly name: string; readonly port: number };
+  /** The Service port's name ('' when unnamed): BackendTLSPolicy sectionName (spec.md 4.3). */
+  readonly portName: string;
+  readonly endpoints: readonly EndpointIR[];
+  readonly appProtocol?: string;
+  /** Set when the reference cannot be used (the backend answers 500). */
+  readonly error?: BackendRefError;
+}
+
+function compareEndpoints(a: EndpointIR, b: EndpointIR): number {
+  if (a.address !== b.address) return a.address < b.address ? -1 : 1;
+  return a.port - b.port;
+}
+
+/**
+ * Ready endpoints of one Service port from its EndpointSlices: slices labelled with the Service
+ * name whose port name equals the Service port's name (unnamed ports match unnamed slice ports).
+ * An endpoint without `conditions.ready` counts as ready (EndpointSlice API).
+ */
+export function serviceEndpoints(snapshot: Snapshot, service: Service, port: ServicePort): EndpointIR[] {
+  const ns = service.metadata.namespace ?? '';
+  const name = service.metadata.name ?? '';
+  const wanted = port.name ?? '';
+  const seen = new Set<string>();
+  const out: EndpointIR[] = [];
+  for (const { object: slice } of snapshot.list<EndpointSlice>('EndpointSlice')) {
+    if ((slice.metadata.namespace ?? '') !== ns || slice.metadata.labels?.[SERVICE_NAME_LABEL] !== name) continue;
+    const slicePort = (slice.ports ?? []).find((p) => (p.name ?? '') === wanted);
+    if (slicePort?.port === undefined) continue;
+    for (const ep of slice.endpoints ?? []) {
+      if (ep.conditions?.ready === false) continue;
+      for (const address of ep.addresses ?? []) {
+        const key = `${address}|${slicePort.port}`;
+        if (seen.has(key)) continue;
+        seen.add(key);
+        out.push({ address, port: slicePort.port });
+      }
+    }
+  }
+  return out.sort(compareEndpoints);
+}
+
+/** Resolves one backendRef of a route in `routeNamespace` (defaults: group '', kind Service). */
+export function resolveBackendRef(snapshot: Snapshot, routeKind: string, routeNamespace: string, ref: BackendObjectReference): ResolvedBackend {
+  const group = ref.group ?? '';
+  const kind = ref.kind ?? 'Service';
+  const namespace = ref.namespace ?? routeNamespace;
+  const port = ref.port ?? 0;
+  const id = { namespace, name: ref.name, port };
+  const name = `${kind}/${namespace}/${ref.name}:${port}`;
+  const fail = (reason: BackendRefError['reason'], message: string): ResolvedBackend => ({
+    name, service: id, portName: '', endpoints: [], error: { reason, message },
+  });
+  if (group !== '' || kind !== 'Service') {
+    return fail('InvalidKind', `backendRef ${group ? `${group}/` : ''}${kind} ${namespace}/${ref.name}: only core Services are supported`);
+  }
+  const allowed = referenceAllowed(
+    snapshot,
+    { group: GATEWAY_GROUP, kind: routeKind, namespace: routeNamespace },
+    { group: '', kind: 'Service', namespace, name: ref.name },
+  );
+  if (!allowed) {
+    return fail('RefNotPermitted', `backendRef Service ${namespace}/${ref.name} is in another namespace and no ReferenceGrant in "${namespace}" allows it`);
+  }
+  const service = snapshot.get<Service>('Service', namespace, ref.name)?.object;
+  if (!service) return fail('BackendNotFound', `Service ${namespace}/${ref.name} not found`);
+  if (ref.port === undefined) return fail('BackendNotFound', `backendRef to Service ${namespace}/${ref.name} has no port`);
+  const servicePort = (service.spec?.ports ?? []).find((p) => p.port === port);
+  if (service.spec?.type === 'ExternalName') {
+    // ExternalName: the DNS name at the backendRef port (ports on the Service are optional).
+    const target = service.spec.externalName ?? '';
+    if (!target) return fail('BackendNotFound', `ExternalName Service ${namespace}/${ref.name} has no externalName`);
+    return {
+      name, service: id, portName: servicePort?.name ?? '',
+      endpoints: [{ address: target, port }],
+      ...(servicePort?.appProtocol ? { appProtocol: servicePort.appProtocol } : {}),
+    };
+  }
+  if (!servicePort) return fail('BackendNotFound', `Service ${namespace}/${ref.name} has no port ${port}`);
+  return {
+    name, service: id, portName: servicePort.name ?? '',
+    endpoints: serviceEndpoints(snapshot, service, servicePort),
+    ...(servicePort.appProtocol ? { appProtocol: servicePort.appProtocol } : {}),
+  };
+}

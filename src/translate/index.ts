@@ -1,0 +1,62 @@
+/**
+ * translate(snapshot) -> { ir, statuses, diagnostics }: the pure heart of the control plane
+ * (design.md "translate/"). An orchestrator of ordered steps, one module per concern (Envoy
+ * Gateway's translator, Contour's processors). No I/O; the only clock is `input.now`.
+ */
+import type { Diagnostic } from '../validation/diagnostic.ts';
+import type { GatewayIR } from '../ir/types.ts';
+import { createContext } from './context.ts';
+import { processGatewayClasses } from './gateway/class.ts';
+import { finishGatewayStatuses, processGateways } from './gateway/gateways.ts';
+import { evaluatePolicies } from './backendtls/policies.ts';
+import { AncestorTable } from './backendtls/ancestors.ts';
+import { loadRoutes } from './route/load.ts';
+import { attachRoutes } from './route/attachment.ts';
+import { collectUsages } from './route/backends.ts';
+import { compileAttachment, resolveRejectedParents, type RouteEntry } from './route/compile.ts';
+import { buildIr } from './ir-build.ts';
+import type { TranslateInput, TranslateResult } from './types.ts';
+
+export type { TranslateInput, TranslateResult, ComputedStatus } from './types.ts';
+export { CONTROLLER_NAME } from './types.ts';
+export { SUPPORTED_FEATURES } from './features.ts';
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
+}
+
+function compareDiagnostics(a: Diagnostic, b: Diagnostic): number {
+  const ka = `${a.kind ?? ''}/${a.namespace ?? ''}/${a.name ?? ''}/${a.field ?? ''}/${a.code}/${a.message}`;
+  const kb = `${b.kind ?? ''}/${b.namespace ?? ''}/${b.name ?? ''}/${b.field ?? ''}/${b.code}/${b.message}`;
+  return ka < kb ? -1 : ka > kb ? 1 : 0;
+}
+
+/** Translates one snapshot. Deterministic: the same input gives deep-equal output. */
+export function translate(input: TranslateInput): TranslateResult {
+  const ctx = createContext(input);
+  // 1. GatewayClasses naming our controller, then their Gateways (listeners, certificates,
+  //    conflicts, backend client certificate), oldest first.
+  const classes = processGatewayClasses(ctx);
+  const gateways = processGateways(ctx, classes);
+  const gatewayRank = new Map(gateways.map((g, i) => [g, i]));
+  // 2. BackendTLSPolicies on their own: validity, CA trust, targets, conflicts.
+  const policies = evaluatePolicies(ctx);
+  // 3. Routes: defaults, backendRefs resolved, attachment to listeners (Accepted).
+  const routes = loadRoutes(ctx);
+  const attachments = attachRoutes(ctx, routes, gateways);
+  // 4. Policy ancestors from the traffic accepted routes send (needed before backends: the
+  //    17th+ Gateway of a policy cannot use it).
+  const ancestors = new AncestorTable(policies, collectUsages(attachments), gateways);
+  // 5. Compile routes with their backends and TLS profiles (ResolvedRefs).
+  const entries: RouteEntry[] = attachments.flatMap((att) => compileAttachment(ctx, att, policies, ancestors, gatewayRank));
+  resolveRejectedParents(ctx, routes);
+  // 6. Remaining statuses, then the IR.
+  ancestors.writeStatuses(ctx);
+  finishGatewayStatuses(ctx, gateways);
+  const ir: GatewayIR = deepFreeze(buildIr(gateways, entries));
+  return { ir, statuses: ctx.statuses.result(), diagnostics: ctx.diagnostics.sort(compareDiagnostics) };
+}

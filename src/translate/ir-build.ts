@@ -1,0 +1,66 @@
+/**
+ * Assembles the IR: one listener per (address, port), virtual hosts in match order, routes in
+ * precedence order; everything sorted so equal input gives byte-equal output (Contour's Build()).
+ */
+import type { GatewayIR, ListenerIR, ServerCertificateIR, VirtualHostIR } from '../ir/types.ts';
+import type { GatewayModel } from './model.ts';
+import { compareVirtualHosts } from './route/hostnames.ts';
+import { comparePrecedence } from './route/matching.ts';
+import type { RouteEntry } from './route/compile.ts';
+
+interface SocketBuild {
+  readonly address: string;
+  readonly port: number;
+  readonly protocol: 'HTTP' | 'HTTPS';
+  readonly certificates: Map<string, ServerCertificateIR>;
+  readonly vhosts: Map<string, RouteEntry[]>;
+}
+
+/** `gateways` oldest first: on a shared socket the oldest Gateway's certificate wins a hostname. */
+export function buildIr(gateways: readonly GatewayModel[], entries: readonly RouteEntry[]): GatewayIR {
+  const sockets = new Map<string, SocketBuild>();
+  for (const gw of gateways) {
+    if (!gw.accepted) continue;
+    for (const l of gw.listeners) {
+      if (!l.ready || (l.protocol !== 'HTTP' && l.protocol !== 'HTTPS')) continue;
+      const key = `${gw.address}:${l.port}`;
+      let s = sockets.get(key);
+      if (!s) sockets.set(key, (s = { address: gw.address, port: l.port, protocol: l.protocol, certificates: new Map(), vhosts: new Map() }));
+      if (l.certificate) {
+        const host = l.certificate.hostnames[0] ?? '*';
+        if (!s.certificates.has(host)) s.certificates.set(host, l.certificate);
+      }
+    }
+  }
+  for (const e of entries) {
+    const s = sockets.get(e.socket);
+    if (!s) continue;
+    let list = s.vhosts.get(e.hostname);
+    if (!list) s.vhosts.set(e.hostname, (list = []));
+    list.push(e);
+  }
+  const listeners: ListenerIR[] = [...sockets.values()]
+    .sort((a, b) => (a.address !== b.address ? (a.address < b.address ? -1 : 1) : a.port - b.port))
+    .map((s) => ({
+      name: `${s.address}:${s.port}`,
+      address: s.address,
+      port: s.port,
+      protocol: s.protocol,
+      certificates: [...s.certificates.entries()].sort(([a], [b]) => compareVirtualHosts(a, b)).map(([, c]) => c),
+      virtualHosts: [...s.vhosts.entries()].sort(([a], [b]) => compareVirtualHosts(a, b)).map(([hostname, list]) => virtualHost(hostname, list)),
+    }));
+  return { listeners };
+}
+
+function virtualHost(hostname: string, list: RouteEntry[]): VirtualHostIR {
+  const sorted = [...list].sort((a, b) => comparePrecedence(a.precedence, b.precedence));
+  // The same route match reached through two listeners of one Gateway is one route.
+  const seen = new Set<string>();
+  const routes = sorted.filter((e) => {
+    const key = `${e.ir.name}|${e.ir.gateway.namespace}/${e.ir.gateway.name}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+  return { hostname, routes: routes.map((e) => e.ir) };
+}

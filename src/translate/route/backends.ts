@@ -1,0 +1,71 @@
+/**
+ * A route's backendRef as reached through one Gateway: the resolved Service plus the
+ * BackendTLSPolicy that applies to it (spec.md 4.3), turned into a BackendIR. Where a policy
+ * applies but cannot be honoured the backend answers 500 — never plaintext (spec.md 4.1).
+ */
+import type { BackendIR } from '../../ir/types.ts';
+import { ErrorCodes } from '../../errors.ts';
+import { RouteReason } from '../../status/conditions.ts';
+import type { ResolvedBackend } from '../backend/service.ts';
+import type { AncestorTable, BackendUsage } from '../backendtls/ancestors.ts';
+import { MAX_ANCESTORS } from '../backendtls/ancestors.ts';
+import { unusableReason, type PolicyIndex } from '../backendtls/policies.ts';
+import { buildProfile } from '../backendtls/profile.ts';
+import type { GatewayModel } from '../model.ts';
+import type { Attachment, RouteModel } from './model.ts';
+
+export interface BackendProblem {
+  readonly reason: string;
+  readonly message: string;
+}
+
+/** Traffic each accepted attachment sends to Services (input to policy ancestors). */
+export function collectUsages(attachments: readonly Attachment[]): BackendUsage[] {
+  const out: BackendUsage[] = [];
+  for (const att of attachments) {
+    for (const rule of att.route.rules) {
+      for (const ref of rule.backendRefs) {
+        const r = ref.resolved;
+        if (r.error) continue;
+        out.push({ gateway: att.gateway, namespace: r.service.namespace, service: r.service.name, portName: r.portName });
+      }
+    }
+  }
+  return out;
+}
+
+/** The BackendIR for one backendRef reached through `gateway`, and the problem to report. */
+export function backendFor(
+  resolved: ResolvedBackend,
+  route: RouteModel,
+  gateway: GatewayModel,
+  policies: PolicyIndex,
+  ancestors: AncestorTable,
+): { backend: BackendIR; problem?: BackendProblem } {
+  const base = { name: resolved.name, service: resolved.service, endpoints: resolved.endpoints };
+  if (resolved.error) {
+    return {
+      backend: { ...base, protocol: 'http1', unusable: { status: 500, code: ErrorCodes.backendNotFound, message: resolved.error.message } },
+      problem: resolved.error,
+    };
+  }
+  // GRPCRoute backends and kubernetes.io/h2c ports speak HTTP/2; unknown appProtocol values
+  // (e.g. "HTTPS" in the conformance manifests) are not errors (spec.md 4.6).
+  const http2 = route.kind === 'GRPCRoute' || resolved.appProtocol === 'kubernetes.io/h2c';
+  const target = policies.forBackend(resolved.service.namespace, resolved.service.name, resolved.portName);
+  if (!target) return { backend: { ...base, protocol: http2 ? 'h2c' : 'http1' } };
+
+  const protocol = http2 ? 'h2' : 'http1';
+  let why = unusableReason(target);
+  if (!why && ancestors.isOverflow(target.policy, gateway)) {
+    why = `BackendTLSPolicy ${target.policy.key} already has ${MAX_ANCESTORS} ancestor Gateways (status.ancestors is full); Gateway ${gateway.key} cannot use it (spec.md 2.9)`;
+  }
+  if (why || !target.policy.ca.trust) {
+    const message = why ?? `BackendTLSPolicy ${target.policy.key} has no trust anchors`;
+    return {
+      backend: { ...base, protocol, unusable: { status: 500, code: ErrorCodes.backendTlsPolicyInvalid, message } },
+      problem: { reason: RouteReason.invalidBackendTlsPolicy, message: `backendRef ${resolved.name}: ${message}` },
+    };
+  }
+  return { backend: { ...base, protocol, tls: buildProfile(target.policy, target.policy.ca.trust, protocol, gateway.clientCertificate) } };
+}
