@@ -1,0 +1,198 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { validateObject } from '../validation/validate.ts';
+import type { SourcedObject } from '../sources/origin.ts';
+import { ConfigLoader, type ConfigLoadResult } from './config-loader.ts';
+
+async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), 'lastmile-loader-'));
+  try {
+    await fn(dir);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+const cm = (name: string, value: string): string => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\ndata:\n  k: ${value}\n`;
+const route = (name: string, path: string): string =>
+  `apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata:\n  name: ${name}\nspec:\n  parentRefs: [{name: gw}]\n  rules:\n  - matches:\n    - path: {type: PathPrefix, value: "${path}"}\n`;
+
+/** The real validator, counting its calls. */
+function countingValidator(): { validate: typeof validateObject; calls: () => number } {
+  let calls = 0;
+  return {
+    validate: (doc: SourcedObject) => {
+      calls++;
+      return validateObject(doc);
+    },
+    calls: () => calls,
+  };
+}
+
+function value(result: ConfigLoadResult, name: string): unknown {
+  return (result.snapshot.get('ConfigMap', 'default', name)?.object as { data?: { k?: unknown } } | undefined)?.data?.k;
+}
+
+const errors = (result: ConfigLoadResult): string[] => result.diagnostics.filter((d) => d.severity === 'error').map((d) => d.code);
+
+test('loads a folder through validation into a snapshot (defaults applied, metadata filled in)', async () => {
+  await withDir(async (dir) => {
+    await writeFile(join(dir, 'a.yaml'), `${cm('a', 'one')}---\n${route('r', '/api')}`);
+    const clock = (): Date => new Date('2026-08-01T00:00:00Z');
+    const loader = new ConfigLoader({ paths: [dir], clock });
+    const result = await loader.load();
+    assert.deepEqual(result.diagnostics, []);
+    assert.equal(result.changed, true);
+    assert.deepEqual(result.files, [join(dir, 'a.yaml')]);
+    assert.equal(value(result, 'a'), 'one');
+    const stored = result.snapshot.get('HTTPRoute', 'default', 'r');
+    assert.deepEqual(stored?.origin, { file: join(dir, 'a.yaml'), line: 8, col: 1 });
+    assert.equal(stored?.object.metadata.creationTimestamp, '2026-08-01T00:00:00Z');
+    assert.equal(stored?.object.metadata.generation, 1);
+    assert.equal(loader.snapshot, result.snapshot);
+  });
+});
+
+test('an unchanged reload re-validates nothing and reports changed=false; one edit re-validates one file', async () => {
+  await withDir(async (dir) => {
+    for (let i = 0; i < 5; i++) await writeFile(join(dir, `f${i}.yaml`), `${cm(`a${i}`, 'one')}---\n${cm(`b${i}`, 'one')}`);
+    const counter = countingValidator();
+    const loader = new ConfigLoader({ paths: [dir], validate: counter.validate });
+    const first = await loader.load();
+    assert.equal(counter.calls(), 10);
+    const again = await loader.load();
+    assert.equal(again.changed, false);
+    assert.equal(again.snapshot, first.snapshot);
+    assert.equal(counter.calls(), 10);
+    await writeFile(join(dir, 'f3.yaml'), `${cm('a3', 'two')}---\n${cm('b3', 'one')}`);
+    const edited = await loader.load();
+    assert.equal(counter.calls(), 12);
+    assert.equal(edited.changed, true);
+    assert.equal(value(edited, 'a3'), 'two');
+    assert.equal(edited.snapshot.get('ConfigMap', 'default', 'b3'), first.snapshot.get('ConfigMap', 'default', 'b3'));
+  });
+});
+
+test('an invalid edit leaves the last good version serving, with the diagnostic', async () => {
+  await withDir(async (dir) => {
+    await writeFile(join(dir, 'r.yaml'), `${route('r', '/good')}---\n${cm('other', 'one')}`);
+    const loader = new ConfigLoader({ paths: [dir] });
+    const good = await loader.load();
+    await writeFile(join(dir, 'r.yaml'), `${route('r', 'no-slash')}---\n${cm('other', 'two')}`);
+    const bad = await loader.load();
+    assert.deepEqual(errors(bad), ['cel_rule']);
+    assert.equal(bad.diagnostics[0]?.line, 9);
+    assert.equal(bad.snapshot.get('HTTPRoute', 'default', 'r'), good.snapshot.get('HTTPRoute', 'default', 'r'));
+    // The valid document of the same file still applies.
+    assert.equal(value(bad, 'other'), 'two');
+    assert.equal(bad.changed, true);
+  });
+});
+
+test('a file with a syntax error keeps all its previous objects; fixing it applies the new ones', async () => {
+  await withDir(async (dir) => {
+    await writeFile(join(dir, 'a.yaml'), `${cm('a', 'one')}---\n${cm('b', 'one')}`);
+    await writeFile(join(dir, 'c.yaml'), cm('c', 'one'));
+    const loader = new ConfigLoader({ paths: [dir] });
+    await loader.load();
+    await writeFile(join(dir, 'a.yaml'), `${cm('a', 'two')}---\n${cm('b', '"unclosed')}`);
+    await writeFile(join(dir, 'c.yaml'), cm('c', 'two'));
+    const broken = await loader.load();
+    assert.deepEqual(errors(broken), ['yaml_syntax']);
+    assert.deepEqual([value(broken, 'a'), value(broken, 'b'), value(broken, 'c')], ['one', 'one', 'two']);
+    await writeFile(join(dir, 'a.yaml'), cm('a', 'three'));
+    const fixed = await loader.load();
+    assert.deepEqual(fixed.diagnostics, []);
+    assert.deepEqual([value(fixed, 'a'), value(fixed, 'b')], ['three', undefined]);
+  });
+});
+
+test('a failing document whose name cannot be read keeps its whole file', async () => {
+  await withDir(async (dir) => {
+    await writeFile(join(dir, 'a.yaml'), `${cm('a', 'one')}---\n${cm('b', 'one')}`);
+    const loader = new ConfigLoader({ paths: [dir] });
+    await loader.load();
+    // The name of b was deleted: it cannot be matched to its previous version.
+    await writeFile(join(dir, 'a.yaml'), `${cm('a', 'two')}---\napiVersion: v1\nkind: ConfigMap\nmetadata: {}\n`);
+    const result = await loader.load();
+    assert.deepEqual(errors(result), ['metadata']);
+    assert.deepEqual([value(result, 'a'), value(result, 'b')], ['one', 'one']);
+  });
+});
+
+test('a deleted file removes its objects; a missing config path keeps everything from under it', async () => {
+  await withDir(async (dir) => {
+    const config = join(dir, 'config');
+    await mkdir(config);
+    await writeFile(join(config, 'a.yaml'), cm('a', 'one'));
+    await writeFile(join(config, 'b.yaml'), cm('b', 'one'));
+    const loader = new ConfigLoader({ paths: [config] });
+    await loader.load();
+    await rm(join(config, 'b.yaml'));
+    const deleted = await loader.load();
+    assert.equal(deleted.changed, true);
+    assert.equal(value(deleted, 'b'), undefined);
+    await rename(config, join(dir, 'elsewhere'));
+    const missing = await loader.load();
+    assert.deepEqual(errors(missing), ['path_not_found']);
+    assert.equal(missing.changed, false);
+    assert.equal(value(missing, 'a'), 'one');
+    const stillMissing = await loader.load();
+    assert.equal(value(stillMissing, 'a'), 'one');
+    await rename(join(dir, 'elsewhere'), config);
+    await writeFile(join(config, 'a.yaml'), cm('a', 'two'));
+    assert.equal(value(await loader.load(), 'a'), 'two');
+  });
+});
+
+test('a truncated (empty) file keeps its objects; a commented-out file removes them', async () => {
+  await withDir(async (dir) => {
+    await writeFile(join(dir, 'a.yaml'), cm('a', 'one'));
+    const loader = new ConfigLoader({ paths: [dir] });
+    await loader.load();
+    await writeFile(join(dir, 'a.yaml'), '');
+    const empty = await loader.load();
+    assert.deepEqual(empty.diagnostics.map((d) => [d.code, d.severity]), [['empty_file', 'warning']]);
+    assert.equal(empty.changed, false);
+    assert.equal(value(empty, 'a'), 'one');
+    await writeFile(join(dir, 'a.yaml'), cm('a', 'one').replace(/^/gm, '# '));
+    const commented = await loader.load();
+    assert.deepEqual(commented.diagnostics.map((d) => [d.code, d.severity]), [['empty_file', 'warning']]);
+    assert.equal(commented.changed, true);
+    assert.equal(value(commented, 'a'), undefined);
+  });
+});
+
+test('duplicates across files: an error naming both, neither applied', async () => {
+  await withDir(async (dir) => {
+    await writeFile(join(dir, 'a.yaml'), cm('x', 'one'));
+    const loader = new ConfigLoader({ paths: [dir] });
+    await loader.load();
+    await writeFile(join(dir, 'b.yaml'), `# copied\n${cm('x', 'two')}`);
+    const result = await loader.load();
+    assert.deepEqual(errors(result), ['duplicate_object']);
+    assert.match(result.diagnostics[0]?.message ?? '', /b\.yaml:2:1 and at .*a\.yaml:1:1/);
+    assert.equal(value(result, 'x'), 'one');
+  });
+});
+
+test('a validator that throws fails the document, not the load; concurrent loads are serialised', async () => {
+  await withDir(async (dir) => {
+    await writeFile(join(dir, 'a.yaml'), `${cm('a', 'one')}---\n${cm('boom', 'one')}`);
+    const loader = new ConfigLoader({
+      paths: [dir],
+      validate: (doc) => {
+        if ((doc.object as { metadata: { name: string } }).metadata.name === 'boom') throw new Error('bug');
+        return validateObject(doc);
+      },
+    });
+    const results = await Promise.all([loader.load(), loader.load(), loader.load()]);
+    assert.deepEqual(results.map((r) => r.snapshot.version), [1, 1, 1]);
+    assert.deepEqual(results.map((r) => r.changed), [true, false, false]);
+    assert.deepEqual(errors(results[0]), ['internal_error']);
+    assert.equal(value(results[0], 'a'), 'one');
+  });
+});

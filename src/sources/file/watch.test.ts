@@ -1,0 +1,144 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, mkdir, rename, rm, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { watchPaths } from './watch.ts';
+
+async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), 'lastmile-watch-'));
+  try {
+    await fn(dir);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** Counts calls; `next()` resolves on the next call or rejects after `ms`. */
+function counter(): { onChange: () => void; count: () => number; next: (ms: number) => Promise<number> } {
+  let calls = 0;
+  let waiters: (() => void)[] = [];
+  return {
+    onChange: () => {
+      calls++;
+      const w = waiters;
+      waiters = [];
+      for (const resolve of w) resolve();
+    },
+    count: () => calls,
+    next: (ms) =>
+      new Promise<number>((resolve, reject) => {
+        const started = performance.now();
+        const timer = setTimeout(() => reject(new Error(`no change reported within ${ms} ms`)), ms);
+        waiters.push(() => {
+          clearTimeout(timer);
+          resolve(performance.now() - started);
+        });
+      }),
+  };
+}
+
+/** Starts a watcher and waits for its initial call, so later calls are caused by the test. */
+async function start(paths: string[], options: { debounceMs?: number; pollMs?: number }) {
+  const c = counter();
+  const first = c.next(3000);
+  const watcher = watchPaths(paths, c.onChange, options);
+  await first;
+  return { ...c, watcher };
+}
+
+test('a write in a watched directory (recursively) is reported within the debounce', async () => {
+  await withDir(async (dir) => {
+    await mkdir(join(dir, 'sub'));
+    await writeFile(join(dir, 'sub', 'a.yaml'), 'a: 1\n');
+    // A long poll interval: this change must come through fs.watch.
+    const w = await start([dir], { debounceMs: 50, pollMs: 60_000 });
+    try {
+      const next = w.next(2000);
+      await writeFile(join(dir, 'sub', 'a.yaml'), 'a: 2\n');
+      await next;
+      // A burst of writes is one call after the quiet time, not one per write.
+      const before = w.count();
+      const burst = w.next(2000);
+      for (let i = 0; i < 5; i++) await writeFile(join(dir, 'sub', 'a.yaml'), `a: ${i}\n`);
+      await burst;
+      await sleep(150);
+      assert.ok(w.count() - before <= 2, `burst gave ${w.count() - before} calls`);
+    } finally {
+      w.watcher.close();
+    }
+  });
+});
+
+test('a rename-save of a watched file is reported (the watch is on its directory)', async () => {
+  await withDir(async (dir) => {
+    const file = join(dir, 'gw.yaml');
+    await writeFile(file, 'a: 1\n');
+    const w = await start([file], { debounceMs: 50, pollMs: 60_000 });
+    try {
+      for (let round = 0; round < 2; round++) {
+        const next = w.next(2000);
+        await writeFile(join(dir, '.gw.yaml.swp'), `a: ${round + 2}\n`);
+        await rename(join(dir, '.gw.yaml.swp'), file);
+        await next;
+      }
+    } finally {
+      w.watcher.close();
+    }
+  });
+});
+
+test('a ConfigMap-style ..data symlink swap is reported', async () => {
+  await withDir(async (dir) => {
+    const volume = join(dir, 'vol');
+    await mkdir(join(volume, '..v1'), { recursive: true });
+    await writeFile(join(volume, '..v1', 'app.yaml'), 'a: 1\n');
+    await symlink('..v1', join(volume, '..data'));
+    await symlink('..data/app.yaml', join(volume, 'app.yaml'));
+    const w = await start([volume], { debounceMs: 50, pollMs: 60_000 });
+    try {
+      const next = w.next(2000);
+      // What the kubelet does: write a new timestamped dir, then atomically swap ..data.
+      await mkdir(join(volume, '..v2'));
+      await writeFile(join(volume, '..v2', 'app.yaml'), 'a: 2\n');
+      await symlink('..v2', join(volume, '..data_tmp'));
+      await rename(join(volume, '..data_tmp'), join(volume, '..data'));
+      await rm(join(volume, '..v1'), { recursive: true });
+      await next;
+    } finally {
+      w.watcher.close();
+    }
+  });
+});
+
+test('the periodic rescan catches a change even without fs.watch events, within the poll interval', async () => {
+  await withDir(async (dir) => {
+    const file = join(dir, 'late', 'x.yaml');
+    // The path does not exist yet: no fs.watch is possible, only the rescan sees it appear.
+    const w = await start([join(dir, 'late')], { debounceMs: 20, pollMs: 200 });
+    try {
+      const next = w.next(2000);
+      await mkdir(join(dir, 'late'));
+      await writeFile(file, 'a: 1\n');
+      const elapsed = await next;
+      assert.ok(elapsed < 1000, `took ${elapsed} ms`);
+    } finally {
+      w.watcher.close();
+    }
+  });
+});
+
+test('close() stops every callback', async () => {
+  await withDir(async (dir) => {
+    await writeFile(join(dir, 'a.yaml'), 'a: 1\n');
+    const w = await start([dir], { debounceMs: 20, pollMs: 50 });
+    w.watcher.close();
+    w.watcher.close(); // idempotent
+    const after = w.count();
+    await writeFile(join(dir, 'a.yaml'), 'a: 2\n');
+    await writeFile(join(dir, 'b.yaml'), 'b: 1\n');
+    await sleep(300);
+    assert.equal(w.count(), after);
+  });
+});
