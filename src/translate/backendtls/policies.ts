@@ -142,12 +142,21 @@ export class PolicyIndex {
   readonly policies: readonly PolicyModel[];
   /** `ns/svc#section` ('' section = whole Service) -> targets, precedence order. */
   readonly #byTarget = new Map<string, TargetModel[]>();
+  /** `ns/svc` -> targets naming a port the Service lacks (oldest first). */
+  readonly #danglingSections = new Map<string, TargetModel[]>();
 
   constructor(policies: PolicyModel[]) {
     this.policies = policies;
     for (const p of policies) {
       for (const t of p.targets) {
         if (!t.service && t.problem) continue;
+        if (t.sectionName !== undefined && t.problem?.reason === 'TargetNotFound') {
+          const key = `${t.serviceNamespace}/${t.serviceName}`;
+          let list = this.#danglingSections.get(key);
+          if (!list) this.#danglingSections.set(key, (list = []));
+          list.push(t);
+          continue;
+        }
         const key = `${t.serviceNamespace}/${t.serviceName}#${t.sectionName ?? ''}`;
         let list = this.#byTarget.get(key);
         if (!list) this.#byTarget.set(key, (list = []));
@@ -160,6 +169,7 @@ export class PolicyIndex {
       const winner = list[0];
       for (const t of list.slice(1)) if (winner) t.lostTo = winner.policy;
     }
+    for (const list of this.#danglingSections.values()) list.sort((a, b) => compareByAge(a.policy.policy, b.policy.policy));
   }
 
   /**
@@ -171,7 +181,12 @@ export class PolicyIndex {
       const specific = this.#byTarget.get(`${namespace}/${service}#${portName}`)?.[0];
       if (specific) return specific;
     }
-    return this.#byTarget.get(`${namespace}/${service}#`)?.[0];
+    const whole = this.#byTarget.get(`${namespace}/${service}#`)?.[0];
+    if (whole) return whole;
+    // A policy that names a port the Service lacks attaches to nothing (spec.md 2.5), but the
+    // user asked for TLS to this Service: a typo in sectionName must not turn into silent
+    // plaintext. Ports no other policy covers fail closed (500) until the policy is fixed.
+    return this.#danglingSections.get(`${namespace}/${service}`)?.[0];
   }
 
   /**
