@@ -40,6 +40,8 @@ export interface Schema {
   readonly anyOf?: readonly Schema[];
   readonly oneOf?: readonly Schema[];
   readonly allOf?: readonly Schema[];
+  /** The value must NOT match this schema (Gateway `addresses` use it inside a `oneOf`). */
+  readonly not?: Schema;
   readonly 'x-kubernetes-validations'?: readonly CelRule[];
   readonly 'x-kubernetes-list-type'?: 'atomic' | 'map' | 'set';
   readonly 'x-kubernetes-list-map-keys'?: readonly string[];
