@@ -1,0 +1,217 @@
+/**
+ * Upstream connection pools, one per (endpoint, TLS profile id, HTTP version), built lazily on the
+ * first request and reused (design.md "Performance design"). Because a profile id is a content
+ * hash that includes the CA bundle, a trust change gives new keys: connections verified under the
+ * old trust are only ever used by requests already on them, then closed (issue 4 item 5).
+ */
+import { Pool } from 'undici';
+import type { BackendIR, EndpointIR, UpstreamTlsProfileIR } from '../../ir/types.ts';
+import { tlsConnectOptions } from '../tls/connect-options.ts';
+import type { UpstreamTlsOptions } from '../tls/connect-options.ts';
+import { createConnector } from '../tls/connector.ts';
+import type { HandshakeEvent, SessionStore } from '../tls/connector.ts';
+
+/** Pool-size changes, as reported to the `poolChange` hook. */
+export interface PoolChangeEvent {
+  readonly backend: string;
+  readonly endpoint: string;
+  readonly profile?: string;
+  readonly open: number;
+}
+
+/** Settings shared by all pools. */
+export interface PoolSettings {
+  readonly keepAliveTimeoutMs: number;
+  readonly connectTimeoutMs: number;
+  readonly maxConnectionsPerEndpoint: number;
+  readonly onHandshake?: (e: HandshakeEvent) => void;
+  readonly onPoolChange?: (e: PoolChangeEvent) => void;
+}
+
+/** `address:port`, with brackets for IPv6 (the form logs and URLs use). */
+export function endpointName(endpoint: EndpointIR): string {
+  return endpoint.address.includes(':') ? `[${endpoint.address}]:${endpoint.port}` : `${endpoint.address}:${endpoint.port}`;
+}
+
+/**
+ * The identity of the connections to an endpoint under a profile: the unit that `update()` keeps
+ * or closes, and the key of the TLS session cache (a session never crosses profiles).
+ */
+export function poolIdentity(endpoint: EndpointIR, profile: UpstreamTlsProfileIR | undefined): string {
+  return `${endpointName(endpoint)}|${profile === undefined ? 'plain' : profile.id}`;
+}
+
+/** One pool and its bookkeeping. */
+export class PoolEntry {
+  readonly key: string;
+  readonly identity: string;
+  readonly endpoint: string;
+  readonly pool: Pool;
+  /** See ConnectorOptions.lateTlsErrors. */
+  readonly lateTlsErrors: Map<number, Error>;
+  /** True once the pool stopped taking requests; holders must look the key up again. */
+  closing = false;
+  open = 0;
+  constructor(key: string, identity: string, endpoint: string, pool: Pool, lateTlsErrors: Map<number, Error>) {
+    this.key = key;
+    this.identity = identity;
+    this.endpoint = endpoint;
+    this.pool = pool;
+    this.lateTlsErrors = lateTlsErrors;
+  }
+
+  /** The real cause of an undici "other side closed" when a TLS alert preceded it. */
+  explain(err: Error): Error {
+    if (this.lateTlsErrors.size === 0 || (err as { code?: string }).code !== 'UND_ERR_SOCKET') return err;
+    const port = (err as { socket?: { localPort?: number } }).socket?.localPort;
+    return (port === undefined ? undefined : this.lateTlsErrors.get(port)) ?? err;
+  }
+}
+
+/** Bounded, least-recently-set TLS session cache shared by all pools of an engine. */
+class Sessions implements SessionStore {
+  readonly #max: number;
+  readonly #map = new Map<string, Buffer>();
+  constructor(max: number) {
+    this.#max = max;
+  }
+  get(key: string): Buffer | undefined {
+    return this.#map.get(key);
+  }
+  set(key: string, session: Buffer): void {
+    this.#map.delete(key);
+    if (this.#map.size >= this.#max) {
+      const oldest = this.#map.keys().next();
+      if (oldest.done !== true) this.#map.delete(oldest.value);
+    }
+    this.#map.set(key, session);
+  }
+}
+
+/** All pools of an engine. */
+export class PoolRegistry {
+  readonly #settings: PoolSettings;
+  readonly #pools = new Map<string, PoolEntry>();
+  readonly #tlsOptions = new Map<string, UpstreamTlsOptions>();
+  readonly #sessions = new Sessions(4096);
+  readonly #closing = new Map<PoolEntry, Promise<void>>();
+
+  constructor(settings: PoolSettings) {
+    this.#settings = settings;
+  }
+
+  /** Number of pools (for tests and the admin API). */
+  get size(): number {
+    return this.#pools.size;
+  }
+
+  /**
+   * The pool for one endpoint of a backend, created on first use. `http1Only` gives a separate
+   * HTTP/1.1 pool for upgrades to an h2 backend (WebSocket needs HTTP/1.1 here).
+   */
+  get(backend: BackendIR, endpoint: EndpointIR, http1Only: boolean): PoolEntry {
+    const profile = backend.tls;
+    const version = http1Only && backend.protocol !== 'h2c' ? 'http1' : backend.protocol;
+    const identity = poolIdentity(endpoint, profile);
+    const key = `${identity}|${version}`;
+    let entry = this.#pools.get(key);
+    if (entry === undefined) {
+      entry = this.#create(key, identity, backend, endpoint, version);
+      this.#pools.set(key, entry);
+    }
+    return entry;
+  }
+
+  #create(key: string, identity: string, backend: BackendIR, endpoint: EndpointIR, version: BackendIR['protocol']): PoolEntry {
+    const s = this.#settings;
+    const profile = backend.tls;
+    const allowH2 = version === 'h2';
+    let tlsOptions: UpstreamTlsOptions | undefined;
+    if (profile !== undefined) {
+      const optionsKey = `${profile.id}|${allowH2 ? 'h2' : 'h1'}`;
+      tlsOptions = this.#tlsOptions.get(optionsKey);
+      if (tlsOptions === undefined) {
+        tlsOptions = tlsConnectOptions(profile, allowH2);
+        this.#tlsOptions.set(optionsKey, tlsOptions);
+      }
+    }
+    const name = endpointName(endpoint);
+    const lateTlsErrors = new Map<number, Error>();
+    const connect = createConnector({
+      lateTlsErrors: profile === undefined ? undefined : lateTlsErrors,
+      endpoint: name,
+      backend: backend.name,
+      sessionKey: identity,
+      profile,
+      tls: tlsOptions,
+      sessions: this.#sessions,
+      connectTimeoutMs: s.connectTimeoutMs,
+      h2c: version === 'h2c',
+      onHandshake: s.onHandshake,
+    });
+    // `useH2c` is read by undici at runtime but missing from its Pool.Options type.
+    const poolOptions: Pool.Options & { useH2c?: boolean } = {
+      connections: s.maxConnectionsPerEndpoint,
+      // Never pipeline: client requests are arbitrary and often not idempotent (ecosystem.md 1).
+      pipelining: 1,
+      // Below typical backend idle timeouts; the backend's Keep-Alive hint can only lower it.
+      keepAliveTimeout: s.keepAliveTimeoutMs,
+      keepAliveMaxTimeout: s.keepAliveTimeoutMs,
+      connect,
+      // undici 8 defaults allowH2 to true: say what we mean (ecosystem.md 1).
+      allowH2,
+      useH2c: version === 'h2c',
+    };
+    const pool = new Pool(`${profile === undefined ? 'http' : 'https'}://${name}`, poolOptions);
+    const entry = new PoolEntry(key, identity, name, pool, lateTlsErrors);
+    const onPoolChange = s.onPoolChange;
+    pool.on('connect', () => {
+      entry.open++;
+      onPoolChange?.({ backend: backend.name, endpoint: name, ...(profile === undefined ? {} : { profile: profile.id }), open: entry.open });
+    });
+    pool.on('disconnect', () => {
+      entry.open = Math.max(0, entry.open - 1);
+      onPoolChange?.({ backend: backend.name, endpoint: name, ...(profile === undefined ? {} : { profile: profile.id }), open: entry.open });
+    });
+    return entry;
+  }
+
+  /**
+   * Keeps the pools whose identity is in `identities` and closes the others gracefully: requests
+   * already queued or running finish, then the sockets close. Profiles not in use lose their
+   * cached TLS options.
+   */
+  retain(identities: ReadonlySet<string>, profileIds: ReadonlySet<string>): void {
+    for (const [key, entry] of this.#pools) {
+      if (identities.has(entry.identity)) continue;
+      this.#pools.delete(key);
+      this.#close(entry);
+    }
+    for (const key of this.#tlsOptions.keys()) {
+      if (!profileIds.has(key.slice(0, key.lastIndexOf('|')))) this.#tlsOptions.delete(key);
+    }
+  }
+
+  #close(entry: PoolEntry): void {
+    entry.closing = true;
+    const closed = entry.pool.close().catch(() => undefined);
+    this.#closing.set(entry, closed);
+    void closed.finally(() => this.#closing.delete(entry));
+  }
+
+  /**
+   * Closes every pool, letting in-flight requests finish for up to `graceMs`; whatever still
+   * runs after that is destroyed.
+   */
+  async closeAll(graceMs: number): Promise<void> {
+    for (const entry of this.#pools.values()) this.#close(entry);
+    this.#pools.clear();
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, graceMs);
+    });
+    await Promise.race([Promise.all(this.#closing.values()), deadline]);
+    clearTimeout(timer);
+    await Promise.all([...this.#closing.keys()].map((entry) => entry.pool.destroy().catch(() => undefined)));
+  }
+}
