@@ -1,0 +1,327 @@
+/**
+ * The data plane: listeners, the compiled router and the upstream engine, driven by IR swaps.
+ *
+ * `apply(ir)` compiles a router and swaps it in with one assignment; a request reads the router
+ * once when it starts, so in-flight requests finish with the config they started with while new
+ * ones see the new one (design.md "Performance design": swapping the IR is a pointer swap).
+ */
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import { performance } from 'node:perf_hooks';
+import type { ErrorCode } from '../errors.ts';
+import { errorStatus } from '../errors.ts';
+import type { BackendIR, DirectResponseIR, GatewayIR, HeaderModifierIR } from '../ir/types.ts';
+import type { Logger } from '../observability/logger.ts';
+import type { GatewayMetrics, RequestMetrics } from '../observability/metrics.ts';
+import { recordCertificateExpiry } from '../observability/certificates.ts';
+import { applyHeaderModifier, buildUpstreamHeaders, isUpgradeRequest, type OutgoingHeaders } from './filters/headers.ts';
+import { redirectLocation } from './filters/redirect.ts';
+import { rewritePath, withQuery } from './filters/rewrite.ts';
+import { hostWithoutPort } from './router/hosts.ts';
+import { parseTarget } from './router/path.ts';
+import { compileRouter, type CompiledBackend, type CompiledRoute, type CompiledRouter } from './router/router.ts';
+import type { ClientRequest, ClientResponse, Listener } from './server/listener.ts';
+import { ListenerSet, type ReconcileResult } from './server/listener-set.ts';
+import { writeSocketError } from './server/raw-response.ts';
+import { sendError } from './upstream/error-response.ts';
+
+/** What the data plane asks the upstream engine to do (dataplane/upstream/engine.ts). */
+export interface ProxyTarget {
+  readonly backend: BackendIR;
+  readonly method: string;
+  /** Rewritten path with query. */
+  readonly path: string;
+  readonly headers: Record<string, string | string[]>;
+  readonly timeouts: { readonly requestMs?: number; readonly backendRequestMs?: number };
+  readonly responseHeaders?: HeaderModifierIR;
+  readonly routeName: string;
+}
+
+/** How a proxied request ended (the engine wrote the response, including error answers). */
+export interface ProxyResult {
+  readonly status: number;
+  readonly code?: ErrorCode;
+  readonly endpoint?: string;
+  readonly detail?: string;
+  readonly upstreamMs?: number;
+}
+
+/** The part of the upstream engine the data plane drives. */
+export interface UpstreamEngineLike {
+  proxy(req: ClientRequest, res: ClientResponse, target: ProxyTarget, done: (o: ProxyResult) => void): void;
+  upgrade(req: IncomingMessage, socket: Socket, head: Buffer, target: ProxyTarget, done: (o: ProxyResult) => void): void;
+  update(ir: GatewayIR): void;
+  close(): Promise<void>;
+}
+
+export interface DataPlaneOptions {
+  readonly engine: UpstreamEngineLike;
+  readonly logger: Logger;
+  readonly metrics: GatewayMetrics;
+  /** One access log line per request (default true). */
+  readonly accessLog?: boolean;
+  /** How long listeners that go away (or shut down) may take to finish in-flight requests. */
+  readonly drainMs?: number;
+}
+
+/**
+ * The HTTP/2 compatibility response has the same writeHead/end/headersSent surface as the HTTP/1
+ * one; the error writer is typed for HTTP/1 only.
+ */
+function asH1(res: ClientResponse): ServerResponse {
+  return res as ServerResponse;
+}
+
+const EMPTY_IR: GatewayIR = { listeners: [] };
+const REQUEST_ID = /^[\x21-\x7e]{1,128}$/;
+
+/** The per-request facts the access log and metrics need. */
+interface Exchange {
+  readonly start: number;
+  readonly requestId: string;
+  readonly method: string;
+  readonly host: string;
+  readonly path: string;
+  readonly listener: string;
+}
+
+export class DataPlane {
+  readonly #engine: UpstreamEngineLike;
+  readonly #log: Logger;
+  readonly #access: Logger | undefined;
+  readonly #metrics: GatewayMetrics;
+  readonly #listeners: ListenerSet;
+  readonly #notFound: RequestMetrics;
+  readonly #drainMs: number;
+  #router: CompiledRouter;
+
+  constructor(options: DataPlaneOptions) {
+    this.#engine = options.engine;
+    this.#log = options.logger.child({ component: 'dataplane' });
+    this.#access = options.accessLog === false ? undefined : options.logger.child({ component: 'access' });
+    this.#metrics = options.metrics;
+    this.#drainMs = options.drainMs ?? 10_000;
+    this.#notFound = options.metrics.bindRequest('', '');
+    this.#router = compileRouter(EMPTY_IR);
+    this.#listeners = new ListenerSet(
+      {
+        request: (req, res, l) => this.#handle(req, res, l),
+        upgrade: (req, socket, head, l) => this.#handleUpgrade(req, socket, head, l),
+        clientError: (err, l) => this.#log.debug({ listener: l.spec.name, err: err.message }, 'client connection error'),
+      },
+      { drainMs: () => this.#drainMs },
+    );
+  }
+
+  /** The IR being served. */
+  get ir(): GatewayIR {
+    return this.#router.ir;
+  }
+
+  /** The bound port of a listener (by IR name), if open. */
+  listenerPort(name: string): number | undefined {
+    return this.#listeners.get(name)?.port;
+  }
+
+  /**
+   * Programs a new IR: the engine learns the new backends and TLS profiles first, then the
+   * router is swapped, then listeners are reconciled. Resolves once new sockets are bound (or
+   * failed, reported in the result; other listeners keep serving).
+   */
+  async apply(ir: GatewayIR): Promise<ReconcileResult> {
+    this.#engine.update(ir);
+    this.#router = compileRouter(ir, (route, backend) => this.#metrics.bindRequest(route, backend));
+    recordCertificateExpiry(this.#metrics, ir);
+    const result = await this.#listeners.reconcile(ir.listeners);
+    for (const f of result.failed) {
+      this.#metrics.listenerBindFailures.labels(f.listener, f.code).inc();
+      this.#log.error({ listener: f.listener, protocol: f.protocol, code: f.code }, f.message);
+    }
+    for (const e of result.certificateErrors) {
+      this.#log.error({ listener: e.listener, certificate: e.source }, `listener ${e.listener}: certificate ${e.source} could not be loaded: ${e.message}`);
+    }
+    return result;
+  }
+
+  /** Graceful shutdown: stop accepting, let in-flight requests finish within the deadline, close pools. */
+  async close(deadlineMs = this.#drainMs): Promise<void> {
+    await this.#listeners.close(deadlineMs);
+    await this.#engine.close();
+  }
+
+  #exchange(req: ClientRequest, listener: Listener, path: string): Exchange {
+    const incoming = req.headers['x-request-id'];
+    const requestId = typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+    const authority = req.headers.host ?? req.headers[':authority'];
+    return {
+      start: performance.now(),
+      requestId,
+      method: req.method ?? 'GET',
+      host: hostWithoutPort(typeof authority === 'string' ? authority : undefined),
+      path,
+      listener: listener.spec.name,
+    };
+  }
+
+  #handle(req: ClientRequest, res: ClientResponse, listener: Listener): void {
+    const router = this.#router; // read once: this request keeps this config
+    const target = parseTarget(req.url ?? '');
+    const ex = this.#exchange(req, listener, target?.path ?? req.url ?? '');
+    res.setHeader('x-request-id', ex.requestId);
+    if (target === undefined) {
+      const body = JSON.stringify({ error: 'bad_request', status: 400 });
+      asH1(res).writeHead(400, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+      res.end(body);
+      this.#finish(ex, this.#notFound, undefined, undefined, { status: 400 });
+      return;
+    }
+    const lr = router.listeners.get(listener.spec.name);
+    const view = { method: ex.method, path: target.path, query: target.query, headers: req.headers };
+    const route = lr?.route(ex.host, view);
+    if (route === undefined) {
+      sendError(asH1(res), 'route_not_found', ex.requestId);
+      this.#finish(ex, this.#notFound, undefined, undefined, { status: 404, code: 'route_not_found' });
+      return;
+    }
+    const direct = this.#direct(route, ex, listener, target.query);
+    if (direct.kind !== 'proxy') {
+      if (direct.kind === 'redirect') {
+        asH1(res).writeHead(direct.status, { location: direct.location, 'content-length': '0' });
+        res.end();
+      } else {
+        this.#sendDirect(res, direct.response, ex.requestId);
+      }
+      this.#finish(ex, route.ownMetrics, route, undefined, direct.kind === 'redirect' ? { status: direct.status } : { status: direct.response.status, code: direct.response.code, detail: direct.response.message });
+      return;
+    }
+    const b = direct.backend;
+    const proxyTarget = this.#target(req, listener, route, b, target.path, target.query, ex.requestId, false);
+    this.#engine.proxy(req, res, proxyTarget, (o) => this.#finish(ex, b.metrics, route, b, o));
+  }
+
+  #handleUpgrade(req: IncomingMessage, socket: Socket, head: Buffer, listener: Listener): void {
+    const router = this.#router;
+    const target = parseTarget(req.url ?? '');
+    const ex = this.#exchange(req, listener, target?.path ?? req.url ?? '');
+    socket.on('error', () => socket.destroy());
+    if (target === undefined || !isUpgradeRequest(req.headers)) {
+      writeSocketError(socket, 400, 'bad_request', ex.requestId);
+      this.#finish(ex, this.#notFound, undefined, undefined, { status: 400 });
+      return;
+    }
+    const view = { method: ex.method, path: target.path, query: target.query, headers: req.headers };
+    const route = router.listeners.get(listener.spec.name)?.route(ex.host, view);
+    if (route === undefined) {
+      writeSocketError(socket, 404, 'route_not_found', ex.requestId);
+      this.#finish(ex, this.#notFound, undefined, undefined, { status: 404, code: 'route_not_found' });
+      return;
+    }
+    const direct = this.#direct(route, ex, listener, target.query);
+    if (direct.kind !== 'proxy') {
+      if (direct.kind === 'redirect') {
+        socket.end(`HTTP/1.1 ${direct.status} Redirect\r\nlocation: ${direct.location}\r\ncontent-length: 0\r\nconnection: close\r\n\r\n`);
+        this.#finish(ex, route.ownMetrics, route, undefined, { status: direct.status });
+      } else {
+        writeSocketError(socket, direct.response.status, direct.response.code, ex.requestId);
+        this.#finish(ex, route.ownMetrics, route, undefined, { status: direct.response.status, code: direct.response.code, detail: direct.response.message });
+      }
+      return;
+    }
+    const b = direct.backend;
+    const proxyTarget = this.#target(req, listener, route, b, target.path, target.query, ex.requestId, true);
+    this.#engine.upgrade(req, socket, head, proxyTarget, (o) => this.#finish(ex, b.metrics, route, b, o));
+  }
+
+  /**
+   * Answers that need no upstream: a redirect filter, the route's directResponse, a rule with no
+   * choosable backend (no backendRefs, or all weights 0: 500), or an unusable backend (e.g. an
+   * invalid BackendTLSPolicy: 500, never plaintext).
+   */
+  #direct(
+    route: CompiledRoute,
+    ex: Exchange,
+    listener: Listener,
+    query: string,
+  ): { kind: 'redirect'; status: number; location: string } | { kind: 'response'; response: DirectResponseIR } | { kind: 'proxy'; backend: CompiledBackend } {
+    const r = route.ir;
+    if (r.filters.redirect) {
+      const location = redirectLocation(r.filters.redirect, {
+        scheme: listener.spec.protocol === 'HTTPS' ? 'https' : 'http',
+        hostname: ex.host,
+        listenerPort: listener.spec.port,
+        path: ex.path,
+        query,
+        match: r.match.path,
+      });
+      return { kind: 'redirect', status: r.filters.redirect.statusCode, location };
+    }
+    if (r.directResponse) return { kind: 'response', response: r.directResponse };
+    const b = route.pick.pick();
+    if (b === undefined) {
+      return { kind: 'response', response: { status: 500, code: 'backend_not_found', message: `route ${r.name} has no backend to send to (no backendRefs, or every weight is 0)` } };
+    }
+    if (b.backend.unusable) return { kind: 'response', response: b.backend.unusable };
+    return { kind: 'proxy', backend: b };
+  }
+
+  #sendDirect(res: ClientResponse, d: DirectResponseIR, requestId: string): void {
+    if (errorStatus[d.code] === d.status) {
+      sendError(asH1(res), d.code, requestId);
+      return;
+    }
+    const body = JSON.stringify({ error: d.code, status: d.status, requestId });
+    asH1(res).writeHead(d.status, { 'content-type': 'application/json', 'cache-control': 'no-store', 'x-lastmile-error': d.code, 'content-length': Buffer.byteLength(body) });
+    res.end(body);
+  }
+
+  #target(req: ClientRequest, listener: Listener, route: CompiledRoute, b: CompiledBackend, path: string, query: string, requestId: string, upgrade: boolean): ProxyTarget {
+    const headers: OutgoingHeaders = buildUpstreamHeaders(req.headers, {
+      remoteAddress: req.socket.remoteAddress,
+      proto: listener.spec.protocol === 'HTTPS' ? 'https' : 'http',
+      requestId,
+      upgrade,
+    });
+    for (const m of b.requestHeaders) applyHeaderModifier(headers, m);
+    let upstreamPath = path;
+    const rw = b.urlRewrite;
+    if (rw?.path) upstreamPath = rewritePath(path, rw.path, route.ir.match.path);
+    // URLRewrite.hostname replaces Host only; SNI still comes from the TLS profile.
+    if (rw?.hostname) headers.host = rw.hostname;
+    return {
+      backend: b.backend,
+      method: req.method ?? 'GET',
+      path: withQuery(upstreamPath, query),
+      headers,
+      timeouts: route.ir.timeouts,
+      ...(b.responseHeaders ? { responseHeaders: b.responseHeaders } : {}),
+      routeName: route.ir.name,
+    };
+  }
+
+  #finish(ex: Exchange, metrics: RequestMetrics, route: CompiledRoute | undefined, b: CompiledBackend | undefined, o: ProxyResult): void {
+    const ms = performance.now() - ex.start;
+    metrics.observe(o.status, o.code ?? '', ms / 1000);
+    const access = this.#access;
+    if (access !== undefined && access.isLevelEnabled('info')) {
+      access.info({
+        requestId: ex.requestId,
+        listener: ex.listener,
+        method: ex.method,
+        host: ex.host,
+        path: ex.path,
+        status: o.status,
+        code: o.code,
+        route: route?.ir.name,
+        backend: b?.backend.name,
+        endpoint: o.endpoint,
+        durationMs: Math.round(ms * 1000) / 1000,
+        upstreamMs: o.upstreamMs,
+        detail: o.detail,
+      });
+    }
+    if (o.code !== undefined && o.detail !== undefined && o.status >= 500) {
+      this.#log.warn({ requestId: ex.requestId, code: o.code, route: route?.ir.name, backend: b?.backend.name, endpoint: o.endpoint }, o.detail);
+    }
+  }
+}
