@@ -99,10 +99,12 @@ function acceptedCondition(policy: PolicyModel, targets: readonly TargetModel[])
   return { status: 'True', reason: PolicyReason.accepted, message: ['Policy is accepted', ...notes].join('; ') };
 }
 
+/**
+ * Reports what only translation can see: CA references resolved against other objects.
+ * Problems of the policy alone (an IP as hostname, unsupported wellKnownCACertificates, options)
+ * are validation's warnings already; saying them twice would make one problem look like two.
+ */
 function reportInvalid(ctx: TranslateContext, policy: PolicyModel): void {
-  if (policy.invalid.length > 0) {
-    addDiagnostic(ctx, policy.stored, { severity: 'warning', code: 'backend_tls_policy_invalid', message: policy.invalid.join('; '), condition: 'Accepted=False/Invalid' });
-  }
   if (!policy.ca.ok) {
     const condition = policy.ca.allInvalid ? `Accepted=False/NoValidCACertificate, ResolvedRefs=False/${policy.ca.reason}` : `ResolvedRefs=False/${policy.ca.reason}`;
     addDiagnostic(ctx, policy.stored, { severity: 'warning', code: 'backend_tls_policy_invalid', field: 'spec.validation.caCertificateRefs', message: policy.ca.message ?? '', condition });

@@ -113,8 +113,8 @@ function buildTargets(ctx: TranslateContext, model: PolicyModel): void {
     };
     const field = `spec.targetRefs[${i}]`;
     if (group !== '' || ref.kind !== 'Service') {
+      // Validation already warns about an unsupported target kind (no other object needed).
       t.problem = { reason: 'TargetNotFound', message: `targetRefs[${i}]: ${group ? `${group}/` : ''}${ref.kind} is not a supported target (only core Services)` };
-      addDiagnostic(ctx, model.stored, { severity: 'warning', code: 'policy_target_not_supported', field, message: t.problem.message });
     } else if (!service) {
       t.problem = { reason: 'TargetNotFound', message: `targetRefs[${i}]: Service ${model.namespace}/${ref.name} not found` };
       addDiagnostic(ctx, model.stored, { severity: 'warning', code: 'policy_target_not_found', field, message: `Service ${model.namespace}/${ref.name} not found; the policy applies to nothing` });
