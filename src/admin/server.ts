@@ -6,6 +6,7 @@
 import http from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { GatewayIR } from '../ir/types.ts';
+import type { HandshakeRecord } from '../observability/handshakes.ts';
 import type { GatewayMetrics } from '../observability/metrics.ts';
 import type { Snapshot } from '../store/snapshot.ts';
 import type { ComputedStatus } from '../translate/types.ts';
@@ -23,6 +24,8 @@ export interface AdminState {
   diagnostics(): readonly Diagnostic[];
   /** Config generation (number of configs programmed). */
   generation(): number;
+  /** The last upstream TLS handshakes, oldest first (`/debug/handshakes`); optional. */
+  handshakes?(): readonly HandshakeRecord[];
 }
 
 export interface AdminServer {
@@ -75,6 +78,10 @@ export async function handleAdmin(req: IncomingMessage, res: ServerResponse, sta
       return;
     case '/debug/diagnostics':
       send(res, 200, { diagnostics: state.diagnostics().map((d) => ({ ...d, text: formatDiagnostic(d) })) });
+      return;
+    case '/debug/handshakes':
+      // Public certificate facts and the failure story only (observability/handshakes.ts).
+      send(res, 200, { handshakes: state.handshakes?.() ?? [] });
       return;
     default:
       break;

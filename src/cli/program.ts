@@ -7,6 +7,7 @@ import { Command, CommanderError } from 'commander';
 import type { VerbContext } from './context.ts';
 import { CliError, processIO, type CliIO } from './io.ts';
 import { registerApply } from './apply.ts';
+import { registerDemo } from './demo.ts';
 import { registerDescribe } from './describe.ts';
 import { registerExplain } from './explain.ts';
 import { registerGet } from './get.ts';
@@ -28,6 +29,7 @@ function buildProgram(ctx: VerbContext): Command {
     .showSuggestionAfterError(true)
     .helpCommand(true);
   registerServe(program, ctx);
+  registerDemo(program, ctx);
   registerValidate(program, ctx);
   registerApply(program, ctx);
   registerGet(program, ctx);

@@ -12,6 +12,8 @@ import { DataPlane } from '../dataplane/gateway.ts';
 import type { ReconcileResult } from '../dataplane/server/listener-set.ts';
 import { UpstreamEngine } from '../dataplane/upstream/engine.ts';
 import type { GatewayIR } from '../ir/types.ts';
+import type { DestinationStream } from 'pino';
+import { RecentHandshakes } from '../observability/handshakes.ts';
 import { createLogger, type Logger } from '../observability/logger.ts';
 import { GatewayMetrics } from '../observability/metrics.ts';
 import { watchPaths, type Watcher } from '../sources/file/watch.ts';
@@ -30,6 +32,8 @@ export interface ServeOptions {
   readonly bindAddress?: string;
   /** pino level (default info). */
   readonly logLevel?: string;
+  /** Where log lines go (default stdout); `lastmile demo` keeps them in its folder. */
+  readonly logDestination?: DestinationStream;
   /** One log line per request (default true). */
   readonly accessLog?: boolean;
   /** How long in-flight requests may take to finish on shutdown or listener removal (default 10 s). */
@@ -90,17 +94,22 @@ function logNew(log: Logger, previous: readonly Diagnostic[], current: readonly 
 
 /** Starts the gateway; resolves once the admin API is up and the first config was tried. */
 export async function startServe(options: ServeOptions): Promise<RunningGateway> {
-  const root = createLogger(options.logLevel !== undefined ? { level: options.logLevel } : {});
+  const root = createLogger({
+    ...(options.logLevel !== undefined ? { level: options.logLevel } : {}),
+    ...(options.logDestination !== undefined ? { destination: options.logDestination } : {}),
+  });
   const log = root.logger.child({ component: 'runner' });
   const tlsLog = root.logger.child({ component: 'upstream' });
   const metrics = new GatewayMetrics({ processMetrics: true });
   const shutdownMs = options.shutdownTimeoutMs ?? 10_000;
+  const handshakes = new RecentHandshakes();
   const engine = new UpstreamEngine({
     events: {
       handshake(e): void {
         const resumed = e.resumed ? 'true' : 'false';
         metrics.handshakes.labels(e.backend, e.outcome, e.reason ?? '', resumed).inc();
         metrics.handshakeDuration.labels(e.backend, e.outcome).observe(e.ms / 1000);
+        handshakes.record(e);
         if (e.outcome === 'failed') {
           // The whole story (design.md "Error codes"): endpoint, policy, what the backend presented.
           tlsLog.warn({ backend: e.backend, endpoint: e.endpoint, policy: e.policy, reason: e.reason, ms: e.ms, peerCertificate: e.peerCertificate }, e.detail ?? `TLS handshake to ${e.endpoint} failed`);
@@ -126,6 +135,7 @@ export async function startServe(options: ServeOptions): Promise<RunningGateway>
         ir: () => state.ir,
         diagnostics: () => state.all(),
         generation: () => state.generation,
+        handshakes: () => handshakes.list(),
       },
       metrics,
       (err) => log.error({ err }, 'admin request failed'),
