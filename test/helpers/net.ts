@@ -2,6 +2,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
+import type { PeerCertificate } from 'node:tls';
 
 /** A port that was free a moment ago (listen on 0, read it, close). */
 export async function freePort(): Promise<number> {
@@ -27,30 +28,38 @@ export interface SimpleResponse {
 
 export interface RequestOptions {
   readonly port: number;
+  /** Where to connect (default 127.0.0.1; any 127.0.0.0/8 address reaches loopback on Linux). */
+  readonly address?: string;
   readonly path?: string;
   readonly host?: string;
   readonly method?: string;
   readonly headers?: Record<string, string>;
   readonly timeoutMs?: number;
   /** Use TLS to the gateway (SNI = host) trusting this CA. */
-  readonly tls?: { readonly ca: string; readonly servername?: string };
+  readonly tls?: {
+    readonly ca: string;
+    readonly servername?: string;
+    /** Replaces Node's hostname check (e.g. to accept what another TLS stack accepts). */
+    readonly checkServerIdentity?: (hostname: string, cert: PeerCertificate) => Error | undefined;
+  };
   /** Reuse connections (keep-alive) through this agent. */
   readonly agent?: http.Agent;
 }
 
-/** One request to 127.0.0.1; rejects on network errors or after the timeout (default 10 s). */
+/** One request to 127.0.0.1 (or `address`); rejects on network errors or after the timeout (default 10 s). */
 export function request(o: RequestOptions): Promise<SimpleResponse> {
   return new Promise((resolve, reject) => {
     const mod = o.tls ? https : http;
     const req = mod.request(
       {
-        host: '127.0.0.1',
+        host: o.address ?? '127.0.0.1',
         port: o.port,
         path: o.path ?? '/',
         method: o.method ?? 'GET',
         headers: { ...(o.host ? { host: o.host } : {}), ...o.headers },
         agent: o.agent ?? false,
         ...(o.tls ? { ca: o.tls.ca, servername: o.tls.servername ?? o.host } : {}),
+        ...(o.tls?.checkServerIdentity ? { checkServerIdentity: o.tls.checkServerIdentity } : {}),
       },
       (res) => {
         let body = '';

@@ -16,6 +16,15 @@ export interface TlsEchoOptions {
   readonly caPem?: string;
   /** Refuse handshakes without a valid client certificate. */
   readonly requireClientCert?: boolean;
+  /**
+   * With `caPem`: a client certificate is optional, but one that does not chain to `caPem` is
+   * refused (Go's `VerifyClientCertIfGiven`, what the conformance echo server uses).
+   */
+  readonly verifyClientCertIfGiven?: boolean;
+  /** Reported as `pod` in every answer (the conformance echo server reports its pod name). */
+  readonly name?: string;
+  /** Reported as `namespace` in every answer. */
+  readonly namespace?: string;
 }
 
 export interface TlsEchoAnswer {
@@ -26,6 +35,10 @@ export interface TlsEchoAnswer {
   readonly headers: Record<string, string | string[] | undefined>;
   readonly clientCertificate: string | null;
   readonly protocol: string;
+  /** `options.name`, or null. */
+  readonly pod: string | null;
+  /** `options.namespace`, or null. */
+  readonly namespace: string | null;
 }
 
 export interface TlsEchoBackend {
@@ -53,6 +66,11 @@ export async function startTlsEchoBackend(options: TlsEchoOptions): Promise<TlsE
     const socket = req.socket as TLSSocket;
     const peer = socket.getPeerCertificate?.(false);
     const raw = peer && 'raw' in peer && peer.raw ? peer.raw : undefined;
+    if (raw && options.verifyClientCertIfGiven && !socket.authorized) {
+      // A certificate was given but does not verify: refuse, as Go's VerifyClientCertIfGiven does.
+      socket.destroy();
+      return;
+    }
     const answer: TlsEchoAnswer = {
       sni: (socket as TLSSocket & { servername?: string | false }).servername || null,
       host: req.headers.host ?? null,
@@ -61,6 +79,8 @@ export async function startTlsEchoBackend(options: TlsEchoOptions): Promise<TlsE
       headers: req.headers,
       clientCertificate: raw ? toPem(raw) : null,
       protocol: socket.alpnProtocol || `http/${req.httpVersion}`,
+      pod: options.name ?? null,
+      namespace: options.namespace ?? null,
     };
     const delay = Number(new URL(req.url ?? '/', 'http://x').searchParams.get('delay') ?? 0);
     const body = JSON.stringify(answer);

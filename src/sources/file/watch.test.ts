@@ -129,6 +129,30 @@ test('the periodic rescan catches a change even without fs.watch events, within 
   });
 });
 
+test('a file created then deleted between two rescans is reported deleted (the rescan compares with what the caller last saw)', async () => {
+  await withDir(async (dir) => {
+    await writeFile(join(dir, 'base.yaml'), 'a: 1\n');
+    const w = await start([dir], { debounceMs: 20, pollMs: 500 });
+    try {
+      // Created and edited by rename-saves: fs.watch reports them and the caller reads the file.
+      for (let i = 0; i < 3; i++) {
+        const saved = w.next(2000);
+        await writeFile(join(dir, '.t.yaml.tmp'), `a: ${i}\n`);
+        await rename(join(dir, '.t.yaml.tmp'), join(dir, 't.yaml'));
+        await saved;
+      }
+      // Node's recursive fs.watch on Linux does not report this unlink; the rescan must, even
+      // though the files now look as they did at its previous look (before t.yaml existed).
+      const deleted = w.next(2500);
+      await rm(join(dir, 't.yaml'));
+      const elapsed = await deleted;
+      assert.ok(elapsed < 2500, `took ${elapsed} ms`);
+    } finally {
+      w.watcher.close();
+    }
+  });
+});
+
 test('close() stops every callback', async () => {
   await withDir(async (dir) => {
     await writeFile(join(dir, 'a.yaml'), 'a: 1\n');

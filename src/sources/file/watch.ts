@@ -27,6 +27,8 @@ export interface Watcher {
 
 const DEFAULT_DEBOUNCE_MS = 100;
 const DEFAULT_POLL_MS = 2000;
+/** A rescan base no real fingerprint equals: the next rescan reports a change. */
+const UNKNOWN_FINGERPRINT = '\0unknown';
 
 /**
  * Calls `onChange` (debounced) when anything under `paths` may have changed. Directories are
@@ -46,10 +48,31 @@ export function watchPaths(paths: readonly string[], onChange: () => void, optio
   let lastFingerprint: string | undefined;
   let polling = false;
 
+  /**
+   * Calls back, after re-basing the rescan on the files as they are now, before the caller reads
+   * them: the rescan must compare with what the caller last saw, not with its own previous look.
+   * Otherwise a change fs.watch reported (a file created) followed by one it missed (the file
+   * deleted: Node's recursive fs.watch on Linux does not report unlinks) cancel out between two
+   * rescans, and the deletion is never noticed. A rescan that overwrites this base with an older
+   * look differs from it, so it reports, and the next callback re-bases again.
+   */
   const fire = (): void => {
     timer = undefined;
     firstEventAt = 0;
-    if (!closed) onChange();
+    if (closed) return;
+    void fingerprint()
+      .then(
+        (current) => {
+          lastFingerprint = current;
+        },
+        () => {
+          // Listing failed: no base; the next rescan that can list reports (harmless if spurious).
+          lastFingerprint = UNKNOWN_FINGERPRINT;
+        },
+      )
+      .then(() => {
+        if (!closed) onChange();
+      });
   };
 
   const hint = (): void => {
