@@ -3,7 +3,6 @@
  * (design.md "translate/"). An orchestrator of ordered steps, one module per concern (Envoy
  * Gateway's translator, Contour's processors). No I/O; the only clock is `input.now`.
  */
-import type { Diagnostic } from '../validation/diagnostic.ts';
 import type { GatewayIR } from '../ir/types.ts';
 import { createContext } from './context.ts';
 import { processGatewayClasses } from './gateway/class.ts';
@@ -15,25 +14,30 @@ import { attachRoutes } from './route/attachment.ts';
 import { collectUsages } from './route/backends.ts';
 import { compileAttachment, resolveRejectedParents, type RouteEntry } from './route/compile.ts';
 import { buildIr } from './ir-build.ts';
+import { compareDiagnostics } from './diagnostic-order.ts';
 import type { TranslateInput, TranslateResult } from './types.ts';
 
 export type { TranslateInput, TranslateResult, ComputedStatus } from './types.ts';
 export { CONTROLLER_NAME } from './types.ts';
 export { SUPPORTED_FEATURES } from './features.ts';
 
+/**
+ * Freezes the IR. Subtrees shared between routes (matches, backends, TLS profiles) are frozen
+ * once: a frozen object is not walked again. Loops instead of Object.values: no array per
+ * object (the IR has ~1M objects at N = 10k and this walk was 15% of translation time).
+ */
 function deepFreeze<T>(value: T): T {
-  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const v of Object.values(value)) deepFreeze(v);
+  if (value === null || typeof value !== 'object' || Object.isFrozen(value)) return value;
+  Object.freeze(value);
+  if (Array.isArray(value)) {
+    for (const v of value as unknown[]) deepFreeze(v);
+  } else {
+    const record = value as Record<string, unknown>;
+    for (const k in record) deepFreeze(record[k]);
   }
   return value;
 }
 
-function compareDiagnostics(a: Diagnostic, b: Diagnostic): number {
-  const ka = `${a.kind ?? ''}/${a.namespace ?? ''}/${a.name ?? ''}/${a.field ?? ''}/${a.code}/${a.message}`;
-  const kb = `${b.kind ?? ''}/${b.namespace ?? ''}/${b.name ?? ''}/${b.field ?? ''}/${b.code}/${b.message}`;
-  return ka < kb ? -1 : ka > kb ? 1 : 0;
-}
 
 /** Translates one snapshot. Deterministic: the same input gives deep-equal output. */
 export function translate(input: TranslateInput): TranslateResult {

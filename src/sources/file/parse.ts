@@ -54,12 +54,35 @@ const YAML_OPTIONS = {
 /** Bounds alias expansion ("billion laughs"): the yaml package's default, stated explicitly. */
 const MAX_ALIAS_COUNT = 100;
 
+/**
+ * Runs `fn` with `process.env` replaced by a plain stand-in that answers the yaml package's
+ * debug switches from memory. The package's parser reads `process.env.LOG_TOKENS` once per token
+ * (and the composer `LOG_STREAM` once per document), and every `process.env` read is a call into
+ * C++ and getenv(3): measured at 0.7 µs each, about a quarter of all YAML parsing time (11% of a
+ * 10k-object cold load; BENCHMARKS.md "Control plane"). The package has no option to turn the
+ * check off. The stand-in keeps the switches' real values, so debugging them still works, and
+ * inherits from the real env for any other variable. `fn` is synchronous, so no other code can
+ * observe the swap, and `finally` puts the real env back even if it throws.
+ */
+function withCheapEnv<T>(fn: () => T): T {
+  const real = process.env;
+  process.env = Object.create(real, {
+    LOG_TOKENS: { value: real['LOG_TOKENS'] },
+    LOG_STREAM: { value: real['LOG_STREAM'] },
+  }) as NodeJS.ProcessEnv;
+  try {
+    return fn();
+  } finally {
+    process.env = real;
+  }
+}
+
 /** Parses one manifest file's text. Never throws for bad input: problems are diagnostics. */
 export function parseManifestText(text: string, file: string): ParseResult {
   // The reader refuses large files before reading them; this guards direct callers (stdin).
   if (text.length > MAX_MANIFEST_BYTES) return { documents: [], diagnostics: [tooLargeDiagnostic(file, Buffer.byteLength(text))] };
   const lineCounter = new LineCounter();
-  const docs = parseAllDocuments(text, { ...YAML_OPTIONS, lineCounter });
+  const docs = withCheapEnv(() => parseAllDocuments(text, { ...YAML_OPTIONS, lineCounter }));
   const diagnostics: Diagnostic[] = [];
   const documents: SourcedObject[] = [];
   const pos = (offset: number | undefined): { line: number; col: number } =>

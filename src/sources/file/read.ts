@@ -64,10 +64,11 @@ export async function listManifestFiles(paths: readonly string[]): Promise<FileL
   const byRealPath = new Map<string, string>();
   const visitedDirs = new Set<string>();
 
-  const addFile = async (file: string): Promise<void> => {
+  /** `knownReal`: the file's real path when the caller already knows it (see walk). */
+  const addFile = async (file: string, knownReal?: string): Promise<void> => {
     let real: string;
     try {
-      real = await realpath(file);
+      real = knownReal ?? (await realpath(file));
     } catch (error) {
       diagnostics.push(readError(file, error));
       return;
@@ -105,7 +106,10 @@ export async function listManifestFiles(paths: readonly string[]): Promise<FileL
         }
       }
       if (isDir && depth < MAX_DEPTH) await walk(path, depth + 1);
-      else if (isFile && isManifestName(entry.name)) await addFile(path);
+      // A regular file (not a symlink) in a directory whose real path is `real` has the real
+      // path `real/name`: no realpath(3) per file. With one object per file, that call was
+      // most of the listing time (40k files at N = 10k; BENCHMARKS.md "Control plane").
+      else if (isFile && isManifestName(entry.name)) await addFile(path, entry.isSymbolicLink() ? undefined : join(real, entry.name));
     }
   };
 

@@ -31,6 +31,32 @@ function compareEndpoints(a: EndpointIR, b: EndpointIR): number {
 }
 
 /**
+ * EndpointSlices by `namespace/service-name` label, in the snapshot's order, built once per
+ * snapshot. Scanning every slice for every backendRef made translation O(routes x slices):
+ * about 100 million label comparisons at 10k Services (bench/control-plane, BENCHMARKS.md).
+ * Snapshots are immutable, so the index can never be stale; the WeakMap lets it go with them.
+ */
+const slicesBySnapshot = new WeakMap<Snapshot, Map<string, EndpointSlice[]>>();
+const NO_SLICES: readonly EndpointSlice[] = Object.freeze([]);
+
+function slicesOf(snapshot: Snapshot, namespace: string, service: string): readonly EndpointSlice[] {
+  let index = slicesBySnapshot.get(snapshot);
+  if (!index) {
+    index = new Map();
+    for (const { object: slice } of snapshot.list<EndpointSlice>('EndpointSlice')) {
+      const label = slice.metadata.labels?.[SERVICE_NAME_LABEL];
+      if (label === undefined) continue;
+      const key = `${slice.metadata.namespace ?? ''}/${label}`;
+      let list = index.get(key);
+      if (!list) index.set(key, (list = []));
+      list.push(slice);
+    }
+    slicesBySnapshot.set(snapshot, index);
+  }
+  return index.get(`${namespace}/${service}`) ?? NO_SLICES;
+}
+
+/**
  * Ready endpoints of one Service port from its EndpointSlices: slices labelled with the Service
  * name whose port name equals the Service port's name (unnamed ports match unnamed slice ports).
  * An endpoint without `conditions.ready` counts as ready (EndpointSlice API).
@@ -41,8 +67,7 @@ export function serviceEndpoints(snapshot: Snapshot, service: Service, port: Ser
   const wanted = port.name ?? '';
   const seen = new Set<string>();
   const out: EndpointIR[] = [];
-  for (const { object: slice } of snapshot.list<EndpointSlice>('EndpointSlice')) {
-    if ((slice.metadata.namespace ?? '') !== ns || slice.metadata.labels?.[SERVICE_NAME_LABEL] !== name) continue;
+  for (const slice of slicesOf(snapshot, ns, name)) {
     const slicePort = (slice.ports ?? []).find((p) => (p.name ?? '') === wanted);
     if (slicePort?.port === undefined) continue;
     for (const ep of slice.endpoints ?? []) {

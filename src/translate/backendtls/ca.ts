@@ -15,10 +15,28 @@ const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE
 export type CaBundleResult = { readonly ok: true; readonly pems: readonly string[] } | { readonly ok: false; readonly why: string };
 
 /**
+ * Results of parseCaBundle by bundle text. Thousands of policies typically share a handful of CA
+ * bundles (one per team or cluster), and parsing X.509 was the second cost of translation at 10k
+ * policies. The result is a pure function of the text, so a cache cannot change any outcome;
+ * it is bounded so a stream of distinct bundles cannot grow it without limit.
+ */
+const bundleCache = new Map<string, CaBundleResult>();
+const BUNDLE_CACHE_MAX = 1024;
+
+/**
  * Parses a PEM bundle: every CERTIFICATE block must parse and be a CA (basicConstraints CA:TRUE).
  * Returns the certificates re-encoded as PEM (Node's encoding), in bundle order.
  */
 export function parseCaBundle(text: string): CaBundleResult {
+  const cached = bundleCache.get(text);
+  if (cached) return cached;
+  const result = parseCaBundleUncached(text);
+  if (bundleCache.size >= BUNDLE_CACHE_MAX) bundleCache.clear();
+  bundleCache.set(text, result);
+  return result;
+}
+
+function parseCaBundleUncached(text: string): CaBundleResult {
   const blocks = text.match(PEM_CERTIFICATE) ?? [];
   if (blocks.length === 0) return { ok: false, why: 'contains no PEM certificate' };
   const pems: string[] = [];
@@ -32,7 +50,7 @@ export function parseCaBundle(text: string): CaBundleResult {
     if (!cert.ca) return { ok: false, why: `certificate #${i + 1} (${cert.subject.replace(/\n/g, ', ')}) is not a CA certificate` };
     pems.push(cert.toString());
   }
-  return { ok: true, pems };
+  return { ok: true, pems: Object.freeze(pems) };
 }
 
 /** The outcome for one reference. */

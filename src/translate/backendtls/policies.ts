@@ -144,11 +144,19 @@ export class PolicyIndex {
   readonly #byTarget = new Map<string, TargetModel[]>();
   /** `ns/svc` -> targets naming a port the Service lacks (oldest first). */
   readonly #danglingSections = new Map<string, TargetModel[]>();
+  /** `ns/svc` -> every target whose Service exists, in policy then target order (targetsReachedBy). */
+  readonly #byService = new Map<string, TargetModel[]>();
 
   constructor(policies: PolicyModel[]) {
     this.policies = policies;
     for (const p of policies) {
       for (const t of p.targets) {
+        if (t.service) {
+          const key = `${t.serviceNamespace}/${t.serviceName}`;
+          let list = this.#byService.get(key);
+          if (!list) this.#byService.set(key, (list = []));
+          list.push(t);
+        }
         if (!t.service && t.problem) continue;
         if (t.sectionName !== undefined && t.problem?.reason === 'TargetNotFound') {
           const key = `${t.serviceNamespace}/${t.serviceName}`;
@@ -194,12 +202,11 @@ export class PolicyIndex {
    * targets of that port name, and targets naming a port the Service lacks (TargetNotFound).
    */
   targetsReachedBy(namespace: string, service: string, portName: string): TargetModel[] {
+    // Through the per-Service index: scanning every policy for every route's backendRef was
+    // O(routes x policies), the largest cost of translation at 10k policies.
     const out: TargetModel[] = [];
-    for (const p of this.policies) {
-      for (const t of p.targets) {
-        if (t.serviceNamespace !== namespace || t.serviceName !== service || !t.service) continue;
-        if (t.sectionName === undefined || t.sectionName === portName || t.problem?.reason === 'TargetNotFound') out.push(t);
-      }
+    for (const t of this.#byService.get(`${namespace}/${service}`) ?? []) {
+      if (t.sectionName === undefined || t.sectionName === portName || t.problem?.reason === 'TargetNotFound') out.push(t);
     }
     return out;
   }

@@ -24,11 +24,43 @@ export function profileId(profile: Omit<UpstreamTlsProfileIR, 'id'>): string {
   return createHash('sha256').update(canonicalJson(profile)).digest('hex');
 }
 
+interface CachedProfile {
+  readonly trust: UpstreamTlsProfileIR['trust'];
+  readonly protocol: string;
+  readonly clientCertificate: UpstreamTlsProfileIR['clientCertificate'];
+  readonly profile: UpstreamTlsProfileIR;
+}
+
+/**
+ * Profiles already built for a policy model, by (trust, protocol, client certificate) identity.
+ * Every backendRef reaching a policy's Service asked for the same profile again, and hashing
+ * its canonical JSON (CA bundle included) was the largest cost of translation at 10k policies
+ * (BENCHMARKS.md). The inputs are immutable values, so equal identities give an equal profile;
+ * sharing one frozen object between backends changes no output. Keyed weakly by the model, so
+ * the cache lives exactly as long as the translation (or Translator memo) that built the model.
+ */
+const profiles = new WeakMap<PolicyModel, CachedProfile[]>();
+
 /**
  * Builds the profile of a usable policy (the caller checked `unusableReason`).
  * SANs set: only they authenticate the backend (spec.md 2.3 hostname rule 3); else the hostname.
  */
 export function buildProfile(
+  policy: PolicyModel,
+  trust: UpstreamTlsProfileIR['trust'],
+  protocol: 'http1' | 'h2' | 'h2c',
+  clientCertificate: UpstreamTlsProfileIR['clientCertificate'],
+): UpstreamTlsProfileIR {
+  let list = profiles.get(policy);
+  if (!list) profiles.set(policy, (list = []));
+  const hit = list.find((c) => c.trust === trust && c.protocol === protocol && c.clientCertificate === clientCertificate);
+  if (hit) return hit.profile;
+  const profile = buildProfileUncached(policy, trust, protocol, clientCertificate);
+  list.push({ trust, protocol, clientCertificate, profile });
+  return profile;
+}
+
+function buildProfileUncached(
   policy: PolicyModel,
   trust: UpstreamTlsProfileIR['trust'],
   protocol: 'http1' | 'h2' | 'h2c',

@@ -1,0 +1,343 @@
+/**
+ * Control-plane benchmark (issue "Performance", part "Control plane"; BENCHMARKS.md):
+ *   (a) cold load: read + validate + store of a generated config folder (generate.ts);
+ *   (b) full translation: median of several runs, and the memory one result holds;
+ *   (c) a single BackendTLSPolicy edit on disk until a new IR is ready, p50/p99 over --edits
+ *       edits, measured twice: loader.load() + translate called directly, and end to end through
+ *       watchPaths (debounce included), as `serve` runs it.
+ *
+ *   ./node_modules/.bin/node bench/control-plane/run.ts --n 10000 [--layout namespace|object]
+ *
+ * Prints a table and one machine-readable line: `RESULT {json}`. Wall and CPU time are both
+ * reported: on a shared machine CPU time is the steadier of the two.
+ */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import type { GatewayIR } from '../../src/ir/types.ts';
+import { ConfigLoader } from '../../src/runner/config-loader.ts';
+import { watchPaths } from '../../src/sources/file/watch.ts';
+import { translate, type TranslateInput, type TranslateResult } from '../../src/translate/index.ts';
+import { createTranslator } from '../../src/translate/translator.ts';
+import { generateConfig, type GeneratedConfig, type Layout } from './generate.ts';
+
+// A forced GC before each memory reading, without asking users for --expose-gc.
+setFlagsFromString('--expose-gc');
+const gc = runInNewContext('gc') as () => void;
+
+/**
+ * DATA PLANE HOOK. Called with every new IR in the end-to-end measurement, the way `serve` calls
+ * DataPlane.apply. The "zero failed requests during edits while traffic flows" target needs the
+ * data plane: replace this no-op with a DataPlane (src/dataplane/gateway.ts) plus a load
+ * generator against its listeners, and count non-2xx answers while the edits run. Until then
+ * the edit latency stops at "IR ready".
+ */
+export interface DataPlaneHook {
+  apply(ir: GatewayIR): Promise<void> | void;
+  close?(): Promise<void> | void;
+}
+const noDataPlane: DataPlaneHook = { apply: () => undefined };
+
+interface Timing {
+  wallMs: number;
+  cpuMs: number;
+}
+
+async function timed<T>(fn: () => Promise<T> | T): Promise<{ value: T } & Timing> {
+  const cpu = process.cpuUsage();
+  const start = performance.now();
+  const value = await fn();
+  const wallMs = performance.now() - start;
+  const used = process.cpuUsage(cpu);
+  return { value, wallMs, cpuMs: (used.user + used.system) / 1000 };
+}
+
+function quantile(values: readonly number[], q: number): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  // Nearest rank: p99 of 100 samples is the 99th smallest.
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] ?? Number.NaN;
+}
+
+const MB = 1024 * 1024;
+function memory(): { heap: number; rss: number } {
+  gc();
+  const m = process.memoryUsage();
+  return { heap: m.heapUsed, rss: m.rss };
+}
+
+/** The SNI the IR's backends for Service svc-`i` use, or undefined (checks an edit landed). */
+function sniOf(ir: GatewayIR, namespace: string, i: number): string | undefined {
+  const name = `svc-${i}`;
+  for (const l of ir.listeners) {
+    for (const vh of l.virtualHosts) {
+      for (const r of vh.routes) {
+        for (const b of r.backends) {
+          if (b.backend.service.name === name && b.backend.service.namespace === namespace && b.backend.tls) return b.backend.tls.sni;
+        }
+      }
+    }
+  }
+  return undefined;
+}
+
+function countRoutes(ir: GatewayIR): number {
+  return ir.listeners.reduce((a, l) => a + l.virtualHosts.reduce((b, v) => b + v.routes.length, 0), 0);
+}
+
+/** Policies edited in turn, spread over namespaces and files. */
+function editTarget(e: number, n: number): number {
+  return (e * 7919 + 13) % n;
+}
+
+/** How edits are translated: the incremental Translator (as serve should), or the reference. */
+type TranslateFn = (input: TranslateInput) => TranslateResult;
+
+/** A Translator primed with a full translation of the current snapshot; or the reference. */
+function editTranslator(reference: boolean, snapshot: TranslateInput['snapshot']): { fn: TranslateFn; start: TranslateResult; incremental: () => number } {
+  if (reference) return { fn: translate, start: translate({ snapshot, now: new Date() }), incremental: () => 0 };
+  const t = createTranslator();
+  let count = 0;
+  const fn: TranslateFn = (input) => {
+    const r = t.translate(input);
+    if (t.lastMode === 'incremental') count++;
+    return r;
+  };
+  return { fn, start: t.translate({ snapshot, now: new Date() }), incremental: () => count };
+}
+
+interface EditStats {
+  p50: number;
+  p99: number;
+  max: number;
+  loadP50: number;
+  translateP50: number;
+  /** The last translation (the next measurement continues from it). */
+  last: TranslateResult;
+}
+
+/** (c) direct: write, loader.load(), translate; checks the new SNI is in the IR. */
+async function directEdits(g: GeneratedConfig, loader: ConfigLoader, tr: TranslateFn, start: TranslateResult, edits: number): Promise<EditStats> {
+  const total: number[] = [];
+  const loads: number[] = [];
+  const translates: number[] = [];
+  let previous = start;
+  for (let e = 0; e < edits; e++) {
+    const i = editTarget(e, g.n);
+    const edit = g.editPolicy(i);
+    const t0 = performance.now();
+    await writeFile(edit.file, edit.content);
+    const t1 = performance.now();
+    const loaded = await loader.load();
+    const t2 = performance.now();
+    const result = tr({ snapshot: loaded.snapshot, now: new Date(), previousStatuses: previous.statuses });
+    const t3 = performance.now();
+    total.push(t3 - t0);
+    loads.push(t2 - t1);
+    translates.push(t3 - t2);
+    const sni = sniOf(result.ir, g.namespaceOf(i), i);
+    if (!loaded.changed || sni !== edit.sni) throw new Error(`edit ${e} of policy ${i} did not reach the IR (sni ${sni}, wanted ${edit.sni})`);
+    previous = result;
+  }
+  return { p50: quantile(total, 0.5), p99: quantile(total, 0.99), max: Math.max(...total), loadP50: quantile(loads, 0.5), translateP50: quantile(translates, 0.5), last: previous };
+}
+
+/**
+ * (c) end to end: the serve loop (watch -> load -> translate -> data plane), one reload at a
+ * time with events during a reload coalesced into one more, as src/runner/serve.ts does.
+ * Latency = from just before the write until the IR with the new SNI was applied.
+ */
+async function watchedEdits(
+  g: GeneratedConfig,
+  loader: ConfigLoader,
+  tr: TranslateFn,
+  start: TranslateResult,
+  edits: number,
+  debounceMs: number | undefined,
+  dataplane: DataPlaneHook,
+): Promise<EditStats> {
+  let previous = start;
+  let waiting: { namespace: string; i: number; sni: string; resolve: () => void } | undefined;
+  const reloadOnce = async (): Promise<void> => {
+    const loaded = await loader.load();
+    if (!loaded.changed) return;
+    const result = tr({ snapshot: loaded.snapshot, now: new Date(), previousStatuses: previous.statuses });
+    await dataplane.apply(result.ir);
+    previous = result;
+    if (waiting && sniOf(result.ir, waiting.namespace, waiting.i) === waiting.sni) waiting.resolve();
+  };
+  let running: Promise<void> | undefined;
+  let again = false;
+  const reload = (): void => {
+    if (running) {
+      again = true;
+      return;
+    }
+    running = (async () => {
+      try {
+        do {
+          again = false;
+          await reloadOnce();
+        } while (again);
+      } finally {
+        running = undefined;
+      }
+    })();
+  };
+  // Waits until no reload is running (a closure: TS would narrow `running` inline).
+  const idle = async (): Promise<void> => {
+    for (let r = running; r; r = running) await r;
+  };
+  let first: () => void = () => undefined;
+  const firstCall = new Promise<void>((resolve) => (first = resolve));
+  const watcher = watchPaths([g.dir], () => {
+    first();
+    reload();
+  }, debounceMs === undefined ? {} : { debounceMs });
+  const total: number[] = [];
+  try {
+    await firstCall; // watchPaths calls back once when set up
+    await idle();
+    for (let e = 0; e < edits; e++) {
+      const i = editTarget(e, g.n);
+      const edit = g.editPolicy(i);
+      const applied = new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`edit ${e} not applied within 30 s`)), 30_000);
+        waiting = { namespace: g.namespaceOf(i), i, sni: edit.sni, resolve: () => { clearTimeout(timer); resolve(); } };
+      });
+      const t0 = performance.now();
+      await writeFile(edit.file, edit.content);
+      await applied;
+      total.push(performance.now() - t0);
+      waiting = undefined;
+      await idle();
+    }
+  } finally {
+    watcher.close();
+  }
+  return { p50: quantile(total, 0.5), p99: quantile(total, 0.99), max: Math.max(...total), loadP50: Number.NaN, translateP50: Number.NaN, last: previous };
+}
+
+function parseN(text: string): number {
+  const m = /^(\d+(?:\.\d+)?)([kK]?)$/.exec(text);
+  if (!m) throw new Error(`--n: expected a number like 1000 or 10k, got "${text}"`);
+  return Math.round(Number(m[1]) * (m[2] ? 1000 : 1));
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      n: { type: 'string', default: '1000' },
+      layout: { type: 'string', default: 'namespace' },
+      runs: { type: 'string', default: '5' },
+      edits: { type: 'string', default: '100' },
+      'e2e-edits': { type: 'string' },
+      debounce: { type: 'string', multiple: true },
+      'no-e2e': { type: 'boolean', default: false },
+      dir: { type: 'string' },
+      keep: { type: 'boolean', default: false },
+      reference: { type: 'boolean', default: false },
+    },
+  });
+  const n = parseN(values.n);
+  const layout: Layout = values.layout === 'object' ? 'object' : 'namespace';
+  const runs = Math.max(1, Number(values.runs));
+  const edits = Math.max(1, Number(values.edits));
+  const e2eEdits = values['e2e-edits'] !== undefined ? Number(values['e2e-edits']) : edits;
+  // Debounce settings for the end-to-end run: "default" is watchPaths' own default.
+  const debounces = (values.debounce ?? ['default']).map((d) => (d === 'default' ? undefined : Number(d)));
+  const dir = values.dir ?? (await mkdtemp(join(tmpdir(), 'lastmile-cp-bench-')));
+
+  const log = (s: string): void => void process.stderr.write(`${s}\n`);
+  try {
+    log(`generating N=${n} (${layout} layout) in ${dir}`);
+    const g = await generateConfig({ n, dir, layout });
+    log(`  ${g.files} files, ${(g.bytes / MB).toFixed(1)} MiB, ${g.namespaces} namespaces`);
+
+    // (a) cold load
+    const before = memory();
+    const loader = new ConfigLoader({ paths: [dir] });
+    const cold = await timed(() => loader.load());
+    const errors = cold.value.diagnostics.filter((d) => d.severity === 'error');
+    if (errors.length > 0) throw new Error(`the generated config has errors: ${JSON.stringify(errors.slice(0, 3))}`);
+    const objects = ['GatewayClass', 'Gateway', 'Service', 'EndpointSlice', 'HTTPRoute', 'BackendTLSPolicy', 'ConfigMap']
+      .reduce((a, k) => a + cold.value.snapshot.list(k).length, 0);
+    const afterLoad = memory();
+    log(`  cold load ${cold.wallMs.toFixed(0)} ms (cpu ${cold.cpuMs.toFixed(0)} ms), ${objects} objects`);
+
+    // (b) full translation, each run given the previous statuses as serve does.
+    const snapshot = cold.value.snapshot;
+    const times: number[] = [];
+    const cpus: number[] = [];
+    let result: TranslateResult | undefined;
+    let heapHeld = 0;
+    let rssDelta = 0;
+    for (let r = 0; r < runs; r++) {
+      const m0 = memory();
+      const prev = result?.statuses;
+      result = undefined;
+      const t = await timed(() => translate({ snapshot, now: new Date(), ...(prev ? { previousStatuses: prev } : {}) }));
+      result = t.value;
+      times.push(t.wallMs);
+      cpus.push(t.cpuMs);
+      if (r === 0) {
+        const m1 = memory();
+        heapHeld = m1.heap - m0.heap;
+        rssDelta = m1.rss - m0.rss;
+      }
+    }
+    if (!result) throw new Error('no translation ran');
+    const routes = countRoutes(result.ir);
+    const translateMs = quantile(times, 0.5);
+    log(`  translate median ${translateMs.toFixed(0)} ms (cpu ${quantile(cpus, 0.5).toFixed(0)} ms) over ${runs}: ${times.map((x) => x.toFixed(0)).join(' ')}`);
+
+    // (c) edits
+    const editing = editTranslator(values.reference, snapshot);
+    const direct = await directEdits(g, loader, editing.fn, editing.start, edits);
+    log(`  edit (load+translate) p50 ${direct.p50.toFixed(1)} ms p99 ${direct.p99.toFixed(1)} ms (load p50 ${direct.loadP50.toFixed(1)}, translate p50 ${direct.translateP50.toFixed(1)})`);
+    const watched: { debounceMs: number | 'default'; stats: EditStats }[] = [];
+    let last = direct.last;
+    if (!values['no-e2e']) {
+      for (const d of debounces) {
+        const stats = await watchedEdits(g, loader, editing.fn, last, e2eEdits, d, noDataPlane);
+        watched.push({ debounceMs: d ?? 'default', stats });
+        last = stats.last;
+        log(`  edit via watch (debounce ${d ?? 'default'}) p50 ${stats.p50.toFixed(1)} ms p99 ${stats.p99.toFixed(1)} ms`);
+      }
+    }
+
+    const row = (k: string, v: string): string => `| ${k.padEnd(44)} | ${v.padStart(22)} |`;
+    const out = [
+      `Control plane, N=${n} (${layout} layout: ${g.files} files, ${objects} objects, ${routes} IR routes), node ${process.version}`,
+      row('measure', 'value'),
+      row('-'.repeat(44), '-'.repeat(22)),
+      row('cold load (read+validate+store)', `${cold.wallMs.toFixed(0)} ms (cpu ${cold.cpuMs.toFixed(0)})`),
+      row('heap held by loader + snapshot', `${((afterLoad.heap - before.heap) / MB).toFixed(0)} MiB`),
+      row(`full translate, median of ${runs}`, `${translateMs.toFixed(0)} ms (cpu ${quantile(cpus, 0.5).toFixed(0)})`),
+      row('heap held by one translation result', `${(heapHeld / MB).toFixed(0)} MiB`),
+      row('RSS growth over the first translation', `${(rssDelta / MB).toFixed(0)} MiB`),
+      row(`policy edit -> IR (load+translate) p50/p99`, `${direct.p50.toFixed(1)} / ${direct.p99.toFixed(1)} ms`),
+      row('  of which load p50 / translate p50', `${direct.loadP50.toFixed(1)} / ${direct.translateP50.toFixed(1)} ms`),
+      row('  edits translated incrementally', `${editing.incremental()} (${values.reference ? 'reference translate' : 'Translator'})`),
+      ...watched.map((w) => row(`policy edit -> IR via watch (debounce ${w.debounceMs}) p50/p99`, `${w.stats.p50.toFixed(1)} / ${w.stats.p99.toFixed(1)} ms`)),
+    ];
+    console.log(out.join('\n'));
+    console.log(`RESULT ${JSON.stringify({
+      bench: 'control-plane', n, layout, files: g.files, objects, irRoutes: routes, node: process.version,
+      coldLoadMs: Math.round(cold.wallMs), coldLoadCpuMs: Math.round(cold.cpuMs),
+      loadHeapMiB: Math.round((afterLoad.heap - before.heap) / MB),
+      translateMs: Math.round(translateMs), translateCpuMs: Math.round(quantile(cpus, 0.5)), translateRunsMs: times.map(Math.round),
+      translateHeapMiB: Math.round(heapHeld / MB), translateRssMiB: Math.round(rssDelta / MB),
+      editTranslator: values.reference ? 'reference' : 'incremental', incrementalEdits: editing.incremental(),
+      edits, editP50Ms: +direct.p50.toFixed(1), editP99Ms: +direct.p99.toFixed(1), editLoadP50Ms: +direct.loadP50.toFixed(1), editTranslateP50Ms: +direct.translateP50.toFixed(1),
+      watched: watched.map((w) => ({ debounceMs: w.debounceMs, edits: e2eEdits, p50Ms: +w.stats.p50.toFixed(1), p99Ms: +w.stats.p99.toFixed(1) })),
+    })}`);
+  } finally {
+    if (!values.keep && !values.dir) await rm(dir, { recursive: true, force: true });
+  }
+}
+
+if (import.meta.main) await main();

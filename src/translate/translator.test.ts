@@ -1,0 +1,147 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { KubeObject } from '../api/meta.ts';
+import { objectKey } from '../api/meta.ts';
+import { createCa } from '../pki/generate.ts';
+import { createSnapshot } from '../store/create-snapshot.ts';
+import type { Snapshot } from '../store/snapshot.ts';
+import { CasePki, loadCase } from '../../test/golden/harness.ts';
+import { translate } from './index.ts';
+import { createTranslator } from './translator.ts';
+import type { ComputedStatus, TranslateResult } from './types.ts';
+
+function comparable(r: TranslateResult): unknown {
+  return { ir: r.ir, statuses: [...r.statuses], diagnostics: r.diagnostics };
+}
+
+/** Runs `snapshots` through the reference and a Translator, asserting equal results at every step. */
+function runBoth(steps: readonly { snapshot: Snapshot; now: Date }[], label: string): { incremental: number } {
+  const translator = createTranslator();
+  let refPrev: ReadonlyMap<string, ComputedStatus> | undefined;
+  let incPrev: ReadonlyMap<string, ComputedStatus> | undefined;
+  let incremental = 0;
+  for (const [i, step] of steps.entries()) {
+    const ref = translate({ snapshot: step.snapshot, now: step.now, ...(refPrev ? { previousStatuses: refPrev } : {}) });
+    const inc = translator.translate({ snapshot: step.snapshot, now: step.now, ...(incPrev ? { previousStatuses: incPrev } : {}) });
+    if (translator.lastMode === 'incremental') incremental++;
+    assert.deepEqual(comparable(inc), comparable(ref), `${label}: step ${i} (${translator.lastMode}) differs from the reference`);
+    assert.ok(Object.isFrozen(inc.ir) && inc.ir.listeners.every((l) => Object.isFrozen(l) && Object.isFrozen(l.virtualHosts)));
+    refPrev = ref.statuses;
+    incPrev = inc.statuses;
+  }
+  return { incremental };
+}
+
+test('Translator equals translate on every golden case, step by step', async () => {
+  const dir = join(import.meta.dirname, '../../test/golden/translate');
+  let incremental = 0;
+  for (const file of readdirSync(dir).filter((f) => f.endsWith('.in.yaml')).sort()) {
+    const steps = await loadCase(new CasePki(), readFileSync(join(dir, file), 'utf8'));
+    // The harness's snapshots, as it builds them; objects not upserted by a step keep their identity.
+    const snaps = steps.map((s, i) => ({ snapshot: createSnapshot(s.objects.map((object) => ({ object })), i + 1), now: s.now }));
+    incremental += runBoth(snaps, file).incremental;
+  }
+  // conformance-2.1's reconcile steps only touch a policy and a ConfigMap: the fast path ran.
+  assert.ok(incremental >= 3, `expected incremental steps in the goldens, got ${incremental}`);
+});
+
+/** A small PRNG, so a failure can be replayed from its seed. */
+function rng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+test('Translator equals translate over randomized edit sequences', async () => {
+  const [caA, caB] = await Promise.all([createCa({ commonName: 'A' }), createCa({ commonName: 'B' })]);
+  const T0 = '2026-01-01T00:00:00Z';
+  const meta = (name: string, namespace?: string, extra: Record<string, unknown> = {}): KubeObject['metadata'] =>
+    ({ name, ...(namespace ? { namespace } : {}), creationTimestamp: T0, generation: 1, ...extra });
+  const GW = 'gateway.networking.k8s.io/v1';
+  const namespaces = ['a', 'b', 'c'];
+  const services = 8;
+
+  for (const seed of [1, 2, 3, 4, 5, 6]) {
+    const random = rng(seed);
+    const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)] as T;
+    const objects = new Map<string, KubeObject>();
+    const put = (o: KubeObject): void => void objects.set(objectKey(o.kind, o.metadata.namespace, o.metadata.name ?? ''), o);
+    put({ apiVersion: GW, kind: 'GatewayClass', metadata: meta('lastmile'), spec: { controllerName: 'lastmile.dev/gateway-controller' } });
+    for (const g of [0, 1]) {
+      put({ apiVersion: GW, kind: 'Gateway', metadata: meta(`gw${g}`, 'infra'), spec: { gatewayClassName: 'lastmile', listeners: [{ name: 'http', port: 8000 + g, protocol: 'HTTP', allowedRoutes: { namespaces: { from: 'All' } } }] } });
+    }
+    put({ apiVersion: 'gateway.networking.k8s.io/v1beta1', kind: 'ReferenceGrant', metadata: meta('from-a', 'b'), spec: { from: [{ group: 'gateway.networking.k8s.io', kind: 'HTTPRoute', namespace: 'a' }], to: [{ group: '', kind: 'Service' }] } });
+    const svcName = (i: number): string => `svc${i}`;
+    const nsOf = (i: number): string => namespaces[i % namespaces.length] as string;
+    for (let i = 0; i < services; i++) {
+      put({ apiVersion: 'v1', kind: 'Service', metadata: meta(svcName(i), nsOf(i)), spec: { ports: [{ name: 'https', port: 443, protocol: 'TCP' }, { name: 'plain', port: 80, protocol: 'TCP' }] } });
+      put({ apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice', metadata: meta(`${svcName(i)}-1`, nsOf(i), { labels: { 'kubernetes.io/service-name': svcName(i) } }), addressType: 'IPv4', ports: [{ name: 'https', port: 8443 }, { name: 'plain', port: 8080 }], endpoints: [{ addresses: [`10.0.0.${i}`] }] });
+    }
+    const caMap = (ns: string, name: string, text: string): KubeObject => (({ apiVersion: 'v1', kind: 'ConfigMap', metadata: meta(name, ns), data: { 'ca.crt': text } }));
+    for (const ns of namespaces) {
+      put(caMap(ns, 'ca', caA.certPem));
+      put(caMap(ns, 'ca2', caB.certPem));
+    }
+    const route = (r: number): KubeObject => {
+      const ns = nsOf(r);
+      const other = (r + 1) % services;
+      const refs = [{ name: svcName(r % services), port: 443 }, ...(r % 3 === 0 ? [{ name: svcName(other), namespace: nsOf(other), port: 80 }] : [])];
+      return { apiVersion: GW, kind: 'HTTPRoute', metadata: meta(`r${r}`, ns), spec: { parentRefs: [{ name: `gw${r % 2}`, namespace: 'infra' }], hostnames: [`r${r % 4}.example.com`], rules: [{ matches: [{ path: { type: 'PathPrefix', value: `/p${r % 3}` } }], backendRefs: refs.map((x) => ({ ...x })) }] } };
+    };
+    for (let r = 0; r < 10; r++) put(route(r));
+    let version = 0;
+    const policy = (p: number, over: Record<string, unknown> = {}): KubeObject => {
+      const s = p % services;
+      const ns = nsOf(s);
+      return {
+        apiVersion: GW, kind: 'BackendTLSPolicy',
+        metadata: meta(`p${p}`, ns, { creationTimestamp: `2026-01-0${1 + (p % 3)}T00:00:00Z`, generation: ++version }),
+        spec: {
+          targetRefs: [{ group: '', kind: 'Service', name: svcName(s), ...(random() < 0.3 ? { sectionName: pick(['https', 'plain', 'nope']) } : {}) }],
+          validation: { caCertificateRefs: [{ group: '', kind: 'ConfigMap', name: pick(['ca', 'ca2', 'missing']) }], hostname: pick(['a.example.com', 'b.example.com', '10.0.0.1']), ...(random() < 0.3 ? { subjectAltNames: [{ type: 'Hostname', hostname: 'san.example.com' }] } : {}) },
+          ...over,
+        },
+      };
+    };
+    for (let p = 0; p < 10; p++) put(policy(p));
+
+    const steps: { snapshot: Snapshot; now: Date }[] = [];
+    const stored = new Map<string, { object: KubeObject }>();
+    const snap = (i: number): Snapshot => {
+      // Keep StoredObject identity for unchanged objects, as the store does.
+      for (const [k, o] of objects) if (stored.get(k)?.object !== o) stored.set(k, { object: o });
+      for (const k of [...stored.keys()]) if (!objects.has(k)) stored.delete(k);
+      return createSnapshot([...stored.values()], i + 1);
+    };
+    steps.push({ snapshot: snap(0), now: new Date(T0) });
+    for (let i = 1; i <= 40; i++) {
+      const roll = random();
+      const p = Math.floor(random() * 14);
+      if (roll < 0.45) put(policy(p)); // edit (or add) a policy
+      else if (roll < 0.55) objects.delete(objectKey('BackendTLSPolicy', nsOf(p % services), `p${p}`));
+      else if (roll < 0.7) put(caMap(pick(namespaces), pick(['ca', 'ca2']), pick([caA.certPem, caB.certPem, 'garbage', ''])));
+      else if (roll < 0.75) objects.delete(objectKey('ConfigMap', pick(namespaces), pick(['ca', 'ca2'])));
+      else if (roll < 0.85) put(route(Math.floor(random() * 12))); // forces a full run
+      else if (roll < 0.9) objects.delete(objectKey('HTTPRoute', nsOf(p), `r${p}`));
+      // else: nothing changed
+      steps.push({ snapshot: snap(i), now: new Date(Date.parse(T0) + i * 60_000) });
+    }
+    const { incremental } = runBoth(steps, `seed ${seed}`);
+    assert.ok(incremental > 10, `seed ${seed}: expected most steps incremental, got ${incremental}`);
+  }
+});
+
+test('Translator falls back to a full run when the previous statuses are not its own', () => {
+  const snapshot = createSnapshot([], 1);
+  const t = createTranslator();
+  const first = t.translate({ snapshot, now: new Date() });
+  t.translate({ snapshot, now: new Date(), previousStatuses: new Map(first.statuses) });
+  assert.equal(t.lastMode, 'full');
+});
