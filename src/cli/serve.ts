@@ -14,6 +14,7 @@ export interface ServeOptions {
   bindAddress?: string;
   logLevel?: string;
   accessLog: boolean;
+  workers?: string;
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -45,12 +46,19 @@ export async function runServe(ctx: VerbContext, opts: ServeOptions): Promise<nu
   if (opts.logLevel !== undefined && !LOG_LEVELS.includes(opts.logLevel)) {
     throw new CliError(`error: --log-level ${opts.logLevel}: expected one of ${LOG_LEVELS.join(', ')}`);
   }
+  const workers = opts.workers === undefined ? 1 : Number(opts.workers);
+  if (!Number.isInteger(workers) || workers < 1 || workers > 256) throw new CliError(`error: --workers ${opts.workers}: expected a whole number from 1 to 256`);
+  // --workers N: a supervising primary and N gateway processes (dataplane/workers.ts).
+  const { leaveCluster, runPrimary, workerIndex, workerAdminAddress } = await import('../dataplane/workers.ts');
+  if (workers > 1 && workerIndex() === undefined) return runPrimary(workers, (line) => ctx.io.err(`${line}\n`));
+  const index = workerIndex() ?? 0;
+  const adminAddress = opts.adminAddress === undefined ? (index === 0 ? undefined : workerAdminAddress('127.0.0.1:9901', index)) : workerAdminAddress(opts.adminAddress, index);
   // Loaded only here: the offline verbs never pay for the data plane, metrics and logging.
   const { startServe } = await import('../runner/serve.ts');
   const server = await startServe({
     configPaths: opts.config,
     accessLog: opts.accessLog,
-    ...(opts.adminAddress !== undefined ? { adminAddress: opts.adminAddress } : {}),
+    ...(adminAddress !== undefined ? { adminAddress } : {}),
     ...(opts.bindAddress !== undefined ? { bindAddress: opts.bindAddress } : {}),
     ...(opts.logLevel !== undefined ? { logLevel: opts.logLevel } : {}),
   });
@@ -68,6 +76,7 @@ export async function runServe(ctx: VerbContext, opts: ServeOptions): Promise<nu
   } finally {
     process.off('SIGHUP', onHangup);
     await server.close();
+    leaveCluster();
   }
   return 0;
 }
@@ -82,6 +91,7 @@ export function registerServe(program: Command, ctx: VerbContext): void {
     .option('--bind-address <addr>', 'address the Gateway listeners bind to when a Gateway names none (default 0.0.0.0)')
     .option('--log-level <level>', `one of ${LOG_LEVELS.join(', ')}`)
     .option('--no-access-log', 'do not log each request')
+    .option('--workers <n>', 'gateway processes sharing the listener ports (admin API of worker k on the admin port + k)')
     .action(async (opts: ServeOptions) => {
       ctx.exitCode = await runServe(ctx, opts);
     });

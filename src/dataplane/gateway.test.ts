@@ -16,7 +16,8 @@ class EchoEngine implements UpstreamEngineLike {
   proxy(_req: unknown, res: http.ServerResponse, target: ProxyTarget, done: (o: ProxyResult) => void): void {
     setTimeout(() => {
       const body = JSON.stringify({ path: target.path, headers: target.headers, backend: target.backend.name, route: target.routeName });
-      res.writeHead(200, { 'content-type': 'application/json' });
+      // The engine puts the request id on proxied responses (as both real engines do).
+      res.writeHead(200, { 'content-type': 'application/json', ...(target.requestId ? { 'x-request-id': target.requestId } : {}) });
       res.end(body);
       done({ status: 200, endpoint: '127.0.0.1:1' });
     }, this.delayMs);

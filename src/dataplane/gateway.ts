@@ -36,6 +36,8 @@ export interface ProxyTarget {
   readonly timeouts: { readonly requestMs?: number; readonly backendRequestMs?: number };
   readonly responseHeaders?: HeaderModifierIR;
   readonly routeName: string;
+  /** The request id; the engine puts it on the client response unless the backend sent one. */
+  readonly requestId?: string;
 }
 
 /** How a proxied request ended (the engine wrote the response, including error answers). */
@@ -168,8 +170,8 @@ export class DataPlane {
     const router = this.#router; // read once: this request keeps this config
     const target = parseTarget(req.url ?? '');
     const ex = this.#exchange(req, listener, target?.path ?? req.url ?? '');
-    res.setHeader('x-request-id', ex.requestId);
     if (target === undefined) {
+      res.setHeader('x-request-id', ex.requestId);
       const body = JSON.stringify({ error: 'bad_request', status: 400 });
       asH1(res).writeHead(400, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
       res.end(body);
@@ -180,12 +182,14 @@ export class DataPlane {
     const view = { method: ex.method, path: target.path, query: target.query, headers: req.headers };
     const route = lr?.route(ex.host, view);
     if (route === undefined) {
+      res.setHeader('x-request-id', ex.requestId);
       sendError(asH1(res), 'route_not_found', ex.requestId);
       this.#finish(ex, this.#notFound, undefined, undefined, { status: 404, code: 'route_not_found' });
       return;
     }
     const direct = this.#direct(route, ex, listener, target.query);
     if (direct.kind !== 'proxy') {
+      res.setHeader('x-request-id', ex.requestId);
       if (direct.kind === 'redirect') {
         asH1(res).writeHead(direct.status, { location: direct.location, 'content-length': '0' });
         res.end();
@@ -196,6 +200,7 @@ export class DataPlane {
       return;
     }
     const b = direct.backend;
+    // The engine sets x-request-id on the response (one writeHead, no header set beforehand).
     const proxyTarget = this.#target(req, listener, route, b, target.path, target.query, ex.requestId, false);
     this.#engine.proxy(req, res, proxyTarget, (o) => this.#finish(ex, b.metrics, route, b, o));
   }
@@ -296,6 +301,7 @@ export class DataPlane {
       timeouts: route.ir.timeouts,
       ...(b.responseHeaders ? { responseHeaders: b.responseHeaders } : {}),
       routeName: route.ir.name,
+      requestId,
     };
   }
 

@@ -10,7 +10,7 @@ import { performance } from 'node:perf_hooks';
 import { startAdminServer, type AdminServer } from '../admin/server.ts';
 import { DataPlane } from '../dataplane/gateway.ts';
 import type { ReconcileResult } from '../dataplane/server/listener-set.ts';
-import { UpstreamEngine } from '../dataplane/upstream/engine.ts';
+import { createUpstreamEngine } from '../dataplane/upstream/select.ts';
 import type { GatewayIR } from '../ir/types.ts';
 import type { DestinationStream } from 'pino';
 import { RecentHandshakes } from '../observability/handshakes.ts';
@@ -103,7 +103,7 @@ export async function startServe(options: ServeOptions): Promise<RunningGateway>
   const metrics = new GatewayMetrics({ processMetrics: true });
   const shutdownMs = options.shutdownTimeoutMs ?? 10_000;
   const handshakes = new RecentHandshakes();
-  const engine = new UpstreamEngine({
+  const engine = createUpstreamEngine({
     events: {
       handshake(e): void {
         const resumed = e.resumed ? 'true' : 'false';

@@ -49,6 +49,11 @@ export class ListenerBindError extends Error {
 // request bodies may legitimately stream for long.
 const HEADERS_TIMEOUT_MS = 30_000;
 const KEEP_ALIVE_TIMEOUT_MS = 60_000;
+/**
+ * Under `--workers N` every worker binds the same ports with SO_REUSEPORT (workers.ts); a lone
+ * process never does, so a second gateway on the same port still fails with EADDRINUSE.
+ */
+const REUSE_PORT = process.env['LASTMILE_WORKER_INDEX'] !== undefined;
 
 export class Listener {
   readonly spec: ListenerSpec;
@@ -136,7 +141,7 @@ export class Listener {
         reject(new ListenerBindError(this.spec.name, code, `listener ${this.spec.name} (${this.spec.protocol}) could not bind ${this.spec.address}:${this.spec.port}: ${code} (${err.message})`, { cause: err }));
       };
       this.#server.once('error', onError);
-      this.#server.listen({ host: this.spec.address, port: this.spec.port, exclusive: true }, () => {
+      this.#server.listen({ host: this.spec.address, port: this.spec.port, exclusive: true, reusePort: REUSE_PORT }, () => {
         this.#server.off('error', onError);
         resolve();
       });

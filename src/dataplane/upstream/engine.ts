@@ -33,6 +33,8 @@ export interface ProxyRequest {
   readonly responseHeaders?: HeaderModifierIR;
   /** For logs/metrics: the route id. */
   readonly routeName: string;
+  /** Put on the client response as `x-request-id` unless the backend sent one (else the header's). */
+  readonly requestId?: string;
 }
 
 /** How a proxied request ended. */

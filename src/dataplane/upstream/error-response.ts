@@ -38,6 +38,7 @@ export function sendError(res: ServerResponse, code: ErrorCode, requestId?: stri
     'content-length': Buffer.byteLength(body),
     'cache-control': 'no-store',
     [errorHeader]: code,
+    ...(requestId === undefined ? {} : { 'x-request-id': requestId }),
   });
   res.end(body);
 }

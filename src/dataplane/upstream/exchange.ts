@@ -67,6 +67,7 @@ export function upstreamHeaders(headers: Record<string, string | string[]>, drop
 
 /** The request id the caller put on the upstream request, echoed in error bodies. */
 export function requestIdOf(target: ProxyRequest): string | undefined {
+  if (target.requestId !== undefined) return target.requestId;
   const id = target.headers['x-request-id'];
   return typeof id === 'string' ? id : undefined;
 }
@@ -221,6 +222,8 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
     let out: OutgoingHttpHeaders;
     try {
       out = clientResponseHeaders(headers, this.#target.responseHeaders);
+      const id = requestIdOf(this.#target);
+      if (out['x-request-id'] === undefined && id !== undefined) out['x-request-id'] = id;
       // HTTP/2 responses have no reason phrase; Node warns if one is given.
       if (statusMessage !== undefined && statusMessage !== '' && !('stream' in res)) res.writeHead(statusCode, statusMessage, out);
       else res.writeHead(statusCode, out);

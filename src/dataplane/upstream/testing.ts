@@ -11,7 +11,7 @@ import type { TLSSocket } from 'node:tls';
 import { createCa } from '../../pki/generate.ts';
 import type { CertificateAuthority, IssuedCertificate } from '../../pki/generate.ts';
 import type { BackendIR, EndpointIR, GatewayIR, UpstreamTlsProfileIR } from '../../ir/types.ts';
-import type { ProxyOutcome, ProxyRequest, UpstreamEngine } from './engine.ts';
+import type { ProxyOutcome, ProxyRequest, Upstream } from './engine.ts';
 
 const DAY = 24 * 60 * 60 * 1000;
 
@@ -286,7 +286,7 @@ function hopFree(headers: http.IncomingHttpHeaders): Record<string, string | str
   return out;
 }
 
-export async function startFront(engine: UpstreamEngine, target: (req: http.IncomingMessage) => Partial<ProxyRequest> & { backend: BackendIR }): Promise<Front> {
+export async function startFront(engine: Upstream, target: (req: http.IncomingMessage) => Partial<ProxyRequest> & { backend: BackendIR }): Promise<Front> {
   const outcomes: ProxyOutcome[] = [];
   const waiters: ((o: ProxyOutcome) => void)[] = [];
   const record = (o: ProxyOutcome): void => {

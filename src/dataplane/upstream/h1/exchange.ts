@@ -1,0 +1,392 @@
+/**
+ * One request proxied by the lean engine over a pooled HTTP/1.1 connection: writes the request
+ * head in one write, streams the body with backpressure, and relays the response. A response that
+ * arrives whole in one read (the common small answer) goes to the client with one `end()` (one
+ * write syscall for head and body); longer ones stream with backpressure both ways. Failure
+ * handling mirrors the undici exchange (../exchange.ts): same retries, timeouts, classification
+ * and answers.
+ */
+import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import { errorStatus } from '../../../errors.ts';
+import type { ErrorCode } from '../../../errors.ts';
+import { classifyUpstreamError, connectInfo, UpstreamTimeoutError } from '../../tls/classify.ts';
+import { describeFailure } from '../../tls/describe.ts';
+import type { BackendState, EndpointHealth } from '../balancer.ts';
+import type { ProxyOutcome, ProxyRequest } from '../engine.ts';
+import { sendError } from '../error-response.ts';
+import { requestHasBody, requestIdOf } from '../exchange.ts';
+import type { ConnectionUser, H1Connection } from './connection.ts';
+import type { ConnectionWaiter, H1Pool } from './pool.ts';
+import { requestHead } from './request-head.ts';
+import { flatClientHeaders, headerObject, objectClientHeaders } from './response-head.ts';
+
+/** What an exchange needs from its engine. */
+export interface H1Context {
+  readonly health: EndpointHealth;
+  pool(state: BackendState, index: number): H1Pool;
+}
+
+/** Connect failures are retried on another endpoint at most this many times in all. */
+const maxAttempts = 3;
+/** Methods that may be sent again when a reused connection turns out closed (RFC 9110 9.2.2). */
+const RETRYABLE = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE']);
+const CRLF = Buffer.from('\r\n');
+const LAST_CHUNK = Buffer.from('0\r\n\r\n');
+
+class ClientGoneError extends Error {
+  readonly code = 'LASTMILE_CLIENT_GONE';
+}
+
+const kExchange = Symbol('lastmile.h1exchange');
+interface Linked {
+  [kExchange]?: H1Exchange;
+}
+function onClientClose(this: ServerResponse & Linked): void {
+  this[kExchange]?.clientClosed();
+}
+function onClientDrain(this: ServerResponse & Linked): void {
+  this[kExchange]?.clientDrained();
+}
+function onReqData(this: IncomingMessage & Linked, chunk: Buffer): void {
+  this[kExchange]?.requestData(chunk);
+}
+function onReqEnd(this: IncomingMessage & Linked): void {
+  this[kExchange]?.requestEnd();
+}
+function onTimer(exchange: H1Exchange, overall: boolean): void {
+  exchange.timedOut(overall);
+}
+
+function clientGone(res: ServerResponse): boolean {
+  return res.destroyed || (res.socket !== null && res.socket.destroyed);
+}
+
+/** One client request over one pooled HTTP/1.1 connection (see file comment). */
+export class H1Exchange implements ConnectionUser, ConnectionWaiter {
+  readonly #ctx: H1Context;
+  readonly #req: IncomingMessage;
+  readonly #res: ServerResponse;
+  readonly #target: ProxyRequest;
+  readonly #done: (outcome: ProxyOutcome) => void;
+  readonly #state: BackendState;
+  readonly #hasBody: boolean;
+  readonly #h2: boolean;
+  readonly #started = performance.now();
+  #deadline = 0;
+  #attempts = 0;
+  #tried: number[] | undefined;
+  #index = 0;
+  #pool: H1Pool | undefined;
+  #conn: H1Connection | undefined;
+  #waiting = false;
+  #timer: NodeJS.Timeout | undefined;
+  #chunked = false;
+  #bodySent = false;
+  #head = false;
+  /** Status and headers held back until the first flush (see file comment). */
+  #pendingHeaders: string[] | OutgoingHttpHeaders | undefined;
+  #pendingMessage = '';
+  #pendingBody: Buffer[] | undefined;
+  #status = 0;
+  #finished = false;
+
+  constructor(ctx: H1Context, req: IncomingMessage, res: ServerResponse, target: ProxyRequest, done: (outcome: ProxyOutcome) => void, state: BackendState) {
+    this.#ctx = ctx;
+    this.#req = req;
+    this.#res = res;
+    this.#target = target;
+    this.#done = done;
+    this.#state = state;
+    this.#hasBody = requestHasBody(req);
+    this.#h2 = 'stream' in res;
+  }
+
+  start(): void {
+    const requestMs = this.#target.timeouts.requestMs;
+    if (requestMs !== undefined && requestMs > 0) this.#deadline = this.#started + requestMs;
+    (this.#res as ServerResponse & Linked)[kExchange] = this;
+    this.#res.once('close', onClientClose);
+    this.#attempt();
+  }
+
+  #attempt(): void {
+    this.#attempts++;
+    const i = this.#ctx.health.pick(this.#state, this.#tried);
+    this.#index = i;
+    this.#armTimer();
+    this.#pool = this.#ctx.pool(this.#state, i);
+    this.#waiting = true;
+    this.#pool.acquire(this);
+  }
+
+  #armTimer(): void {
+    const backendMs = this.#target.timeouts.backendRequestMs;
+    let ms = backendMs !== undefined && backendMs > 0 ? backendMs : Infinity;
+    let overall = false;
+    if (this.#deadline > 0) {
+      const left = this.#deadline - performance.now();
+      if (left < ms) {
+        ms = left;
+        overall = true;
+      }
+    }
+    if (ms === Infinity) return;
+    clearTimeout(this.#timer);
+    this.#timer = setTimeout(onTimer, Math.max(1, ms), this, overall);
+  }
+
+  /** ConnectionWaiter: the pool's answer. */
+  onConnection(err: Error | null, conn: H1Connection | null): void {
+    this.#waiting = false;
+    if (this.#finished) {
+      // Answered meanwhile (timeout, client gone): a fresh connection is still good for others.
+      if (conn !== null) conn.release();
+      return;
+    }
+    if (err !== null || conn === null) {
+      this.#fail(err ?? new Error('no connection'));
+      return;
+    }
+    this.#send(conn);
+  }
+
+  #send(conn: H1Connection): void {
+    const t = this.#target;
+    let head: string;
+    try {
+      const h = requestHead(t.method, t.path, t.headers, this.#hasBody, this.#pool!.endpoint);
+      head = h.head;
+      this.#chunked = h.chunked;
+    } catch (err) {
+      conn.release();
+      this.#fail(err as Error);
+      return;
+    }
+    this.#conn = conn;
+    conn.bind(this);
+    this.#head = t.method === 'HEAD';
+    const socket = conn.socket;
+    if (!this.#hasBody) {
+      socket.write(head);
+      this.#bodySent = true;
+      return;
+    }
+    socket.write(head);
+    const req = this.#req as IncomingMessage & Linked;
+    req[kExchange] = this;
+    req.on('data', onReqData);
+    req.on('end', onReqEnd);
+    if (req.readableEnded) this.requestEnd();
+  }
+
+  /** A chunk of the client's request body. */
+  requestData(chunk: Buffer): void {
+    const conn = this.#conn;
+    if (conn === undefined || this.#finished || chunk.length === 0) return;
+    const socket = conn.socket;
+    let ok: boolean;
+    if (this.#chunked) {
+      socket.cork();
+      socket.write(`${chunk.length.toString(16)}\r\n`);
+      socket.write(chunk);
+      ok = socket.write(CRLF);
+      socket.uncork();
+    } else {
+      ok = socket.write(chunk);
+    }
+    if (!ok) this.#req.pause();
+  }
+
+  requestEnd(): void {
+    const conn = this.#conn;
+    if (conn === undefined || this.#finished || this.#bodySent) return;
+    if (this.#chunked) conn.socket.write(LAST_CHUNK);
+    this.#bodySent = true;
+  }
+
+  onUpstreamDrain(): void {
+    if (!this.#bodySent) this.#req.resume();
+  }
+
+  /** ConnectionUser: the response head. */
+  onResponseHead(status: number, statusMessage: string, raw: string[]): number {
+    const t = this.#target;
+    const id = requestIdOf(t);
+    if (t.responseHeaders === undefined && !this.#h2) this.#pendingHeaders = flatClientHeaders(raw, id);
+    else this.#pendingHeaders = objectClientHeaders(raw, t.responseHeaders, id);
+    this.#pendingMessage = this.#h2 ? '' : statusMessage;
+    this.#status = status;
+    return this.#head ? 1 : 0;
+  }
+
+  onResponseBody(chunk: Buffer): void {
+    if (this.#pendingHeaders !== undefined) {
+      (this.#pendingBody ??= []).push(chunk);
+      return;
+    }
+    if (!this.#res.write(chunk)) {
+      this.#conn?.socket.pause();
+      this.#res.once('drain', onClientDrain);
+    }
+  }
+
+  clientDrained(): void {
+    this.#conn?.socket.resume();
+  }
+
+  /** Writes the held-back head (and body so far); false when the response was refused. */
+  #writeHead(): boolean {
+    const headers = this.#pendingHeaders;
+    if (headers === undefined) return true;
+    this.#pendingHeaders = undefined;
+    try {
+      if (this.#pendingMessage !== '') this.#res.writeHead(this.#status, this.#pendingMessage, headers);
+      else this.#res.writeHead(this.#status, headers);
+    } catch (err) {
+      // A header Node refuses to send (e.g. invalid characters): as undici's exchange does.
+      this.#conn?.destroy();
+      this.#conn = undefined;
+      this.#fail(err instanceof Error ? err : new Error(String(err)));
+      return false;
+    }
+    return true;
+  }
+
+  onParsed(): void {
+    if (this.#pendingHeaders === undefined || this.#finished) return;
+    const body = this.#pendingBody;
+    this.#pendingBody = undefined;
+    if (!this.#writeHead()) return;
+    if (body !== undefined) for (const chunk of body) this.onResponseBody(chunk);
+  }
+
+  onResponseEnd(trailers: string[] | undefined): void {
+    if (this.#finished) return;
+    const res = this.#res;
+    const body = this.#pendingBody;
+    this.#pendingBody = undefined;
+    const held = this.#pendingHeaders !== undefined;
+    if (!this.#writeHead()) return;
+    if (trailers !== undefined) {
+      if (body !== undefined) for (const chunk of body) res.write(chunk);
+      try {
+        res.addTrailers(headerObject(trailers));
+      } catch {
+        // A trailer Node refuses is dropped, not fatal.
+      }
+      res.end();
+    } else if (held && body !== undefined) {
+      // Head and whole body in one write.
+      res.end(body.length === 1 ? body[0] : Buffer.concat(body));
+    } else {
+      res.end();
+    }
+    const conn = this.#conn;
+    this.#conn = undefined;
+    if (conn !== undefined) {
+      // Reusable only when the request went out whole too (a backend may answer early).
+      if (this.#bodySent) conn.release();
+      else conn.destroy();
+    }
+    this.#ctx.health.markOk(this.#state.identities[this.#index]!);
+    this.#finish({ status: this.#status, endpoint: this.#state.names[this.#index], upstreamMs: performance.now() - this.#started });
+  }
+
+  onConnectionError(err: Error): void {
+    const conn = this.#conn;
+    this.#conn = undefined;
+    if (this.#finished) return;
+    // A reused connection the backend had already closed: nothing of this request was answered,
+    // and a bodiless idempotent request can go out again on a new connection (as nginx does).
+    if (conn !== undefined && conn.served > 0 && this.#status === 0 && !this.#hasBody && RETRYABLE.has(this.#target.method) && this.#attempts < maxAttempts + 1) {
+      this.#attempts++;
+      this.#waiting = true;
+      this.#pool!.acquire(this);
+      return;
+    }
+    this.#fail(err);
+  }
+
+  timedOut(overall: boolean): void {
+    this.#timer = undefined;
+    if (this.#finished) return;
+    const t = this.#target.timeouts;
+    const err = new UpstreamTimeoutError(overall ? `request timeout (${t.requestMs} ms) elapsed` : `backend request timeout (${t.backendRequestMs} ms) elapsed`);
+    this.#abortUpstream();
+    this.#fail(err);
+  }
+
+  clientClosed(): void {
+    if (this.#finished) return;
+    this.#abortUpstream();
+    this.#finish({ status: 0, endpoint: this.#state.names[this.#index], upstreamMs: performance.now() - this.#started });
+  }
+
+  #abortUpstream(): void {
+    if (this.#waiting) {
+      this.#waiting = false;
+      this.#pool?.cancel(this);
+    }
+    const conn = this.#conn;
+    this.#conn = undefined;
+    conn?.destroy();
+  }
+
+  #fail(failure: Error): void {
+    if (this.#finished) return;
+    const state = this.#state;
+    const endpoint = state.names[this.#index]!;
+    if (failure instanceof ClientGoneError || clientGone(this.#res)) {
+      this.#finish({ status: 0, endpoint, upstreamMs: performance.now() - this.#started });
+      return;
+    }
+    const profile = this.#target.backend.tls;
+    const classified = classifyUpstreamError(failure, profile?.verify.kind);
+    const info = connectInfo(failure);
+    if (classified.code === 'upstream_connect_failed' && info.phase === 'tcp') {
+      this.#ctx.health.markFailed(state.identities[this.#index]!);
+      // Nothing reached the backend, and without a body nothing was consumed: safe to retry.
+      if (!this.#hasBody && this.#attempts < Math.min(maxAttempts, state.names.length)) {
+        (this.#tried ??= []).push(this.#index);
+        this.#attempt();
+        return;
+      }
+    }
+    const detail = describeFailure({ reason: classified.reason, endpoint, backend: this.#target.backend.name, profile, peer: info.peer });
+    this.#answer(classified.code, detail, endpoint);
+  }
+
+  #answer(code: ErrorCode, detail: string, endpoint: string): void {
+    const res = this.#res;
+    let status: number;
+    if (res.headersSent) {
+      // Part of the response is out: the only honest signal left is an aborted message.
+      res.destroy();
+      status = this.#status;
+    } else {
+      sendError(res, code, requestIdOf(this.#target));
+      status = errorStatus[code];
+    }
+    this.#finish({ status, code, endpoint, detail, upstreamMs: performance.now() - this.#started });
+  }
+
+  #finish(outcome: ProxyOutcome): void {
+    if (this.#finished) return;
+    this.#finished = true;
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    if (this.#hasBody) {
+      const req = this.#req as IncomingMessage & Linked;
+      req[kExchange] = undefined;
+      req.off('data', onReqData);
+      req.off('end', onReqEnd);
+      // What the backend did not wait for is read and dropped, so the client's next request on
+      // this keep-alive connection can be parsed (Node only does this for unread bodies).
+      if (!req.readableEnded) req.resume();
+    }
+    try {
+      this.#done(outcome);
+    } catch {
+      // The caller's bookkeeping must not break the proxy.
+    }
+  }
+}
