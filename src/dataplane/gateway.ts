@@ -21,7 +21,7 @@ import { rewritePath, withQuery } from './filters/rewrite.ts';
 import { hostWithoutPort } from './router/hosts.ts';
 import { parseTarget } from './router/path.ts';
 import { compileRouter, type CompiledBackend, type CompiledRoute, type CompiledRouter } from './router/router.ts';
-import type { ClientRequest, ClientResponse, Listener } from './server/listener.ts';
+import type { ClientRequest, ClientResponse, Listener, ListenerOptions } from './server/listener.ts';
 import { ListenerSet, type ReconcileResult } from './server/listener-set.ts';
 import { writeSocketError } from './server/raw-response.ts';
 import { sendError } from './upstream/error-response.ts';
@@ -65,6 +65,8 @@ export interface DataPlaneOptions {
   readonly accessLog?: boolean;
   /** How long listeners that go away (or shut down) may take to finish in-flight requests. */
   readonly drainMs?: number;
+  /** HTTP/1.1 front and client timeouts (default: the lean front unless LASTMILE_FRONT=node). */
+  readonly listener?: ListenerOptions;
 }
 
 /**
@@ -112,7 +114,7 @@ export class DataPlane {
         upgrade: (req, socket, head, l) => this.#handleUpgrade(req, socket, head, l),
         clientError: (err, l) => this.#log.debug({ listener: l.spec.name, err: err.message }, 'client connection error'),
       },
-      { drainMs: () => this.#drainMs },
+      { drainMs: () => this.#drainMs, ...(options.listener ? { listener: options.listener } : {}) },
     );
   }
 

@@ -5,7 +5,7 @@
  * its own listener; it is returned, and the listener is retried on the next reconcile.
  */
 import type { ListenerIR } from '../../ir/types.ts';
-import { Listener, ListenerBindError, type ListenerHandlers } from './listener.ts';
+import { Listener, ListenerBindError, type ListenerHandlers, type ListenerOptions } from './listener.ts';
 
 export interface BindFailure {
   readonly listener: string;
@@ -27,10 +27,12 @@ export class ListenerSet {
   readonly #handlers: ListenerHandlers;
   readonly #drainMs: () => number;
   readonly #open = new Map<string, Listener>();
+  readonly #listenerOptions: ListenerOptions;
 
-  constructor(handlers: ListenerHandlers, options: { drainMs?: () => number } = {}) {
+  constructor(handlers: ListenerHandlers, options: { drainMs?: () => number; listener?: ListenerOptions } = {}) {
     this.#handlers = handlers;
     this.#drainMs = options.drainMs ?? (() => 10_000);
+    this.#listenerOptions = options.listener ?? {};
   }
 
   /** The listener bound for an IR listener name, if open. */
@@ -66,7 +68,7 @@ export class ListenerSet {
         for (const e of existing.certificateErrors) certificateErrors.push({ listener: w.name, ...e });
         continue;
       }
-      const l = new Listener({ name: w.name, address: w.address, port: w.port, protocol: w.protocol }, this.#handlers, w.certificates);
+      const l = new Listener({ name: w.name, address: w.address, port: w.port, protocol: w.protocol }, this.#handlers, w.certificates, this.#listenerOptions);
       for (const e of l.certificateErrors) certificateErrors.push({ listener: w.name, ...e });
       // A socket closed above on the same address is released asynchronously: retry briefly.
       const attempts = closed.includes(w.name) ? 20 : 1;

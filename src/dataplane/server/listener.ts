@@ -1,18 +1,36 @@
 /**
- * One listening socket: node:http for HTTP, or an HTTP/2 secure server with `allowHTTP1` for
- * HTTPS (ALPN picks h2 or http/1.1; certificates by SNI). Parsing stays Node's strict parser: no
- * `insecureHTTPParser`, so ambiguous Content-Length/Transfer-Encoding requests are refused by
- * Node before they reach the router (no request smuggling, design.md "Performance design").
+ * One listening socket: for HTTP the lean front (front/server.ts: Node's llhttp over a `net`
+ * server) or node:http (`LASTMILE_FRONT=node`); for HTTPS an HTTP/2 secure server with
+ * `allowHTTP1` (ALPN picks h2 or http/1.1; certificates by SNI). Parsing is Node's strict parser
+ * either way: no `insecureHTTPParser`, so ambiguous Content-Length/Transfer-Encoding requests are
+ * refused before they reach the router (no request smuggling, design.md "Performance design").
  */
 import http from 'node:http';
 import http2 from 'node:http2';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
+import type net from 'node:net';
 import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import type { ServerCertificateIR } from '../../ir/types.ts';
 import { ConnectionTracker } from './connections.ts';
+import { FrontServer } from './front/server.ts';
 import { compileCertificates, type CertificateTable } from './sni.ts';
+
+/** Which HTTP/1.1 server plain-HTTP listeners use: the lean front (default) or node:http. */
+export type FrontKind = 'lean' | 'node';
+
+/** `LASTMILE_FRONT=node` selects node:http for plain-HTTP listeners; anything else the lean front. */
+export function frontFromEnv(env: NodeJS.ProcessEnv = process.env): FrontKind {
+  return env['LASTMILE_FRONT'] === 'node' ? 'node' : 'lean';
+}
+
+/** Listener settings (all optional; tests shorten the timeouts). */
+export interface ListenerOptions {
+  readonly front?: FrontKind;
+  readonly headersTimeoutMs?: number;
+  readonly keepAliveTimeoutMs?: number;
+}
 
 export type ClientRequest = IncomingMessage | Http2ServerRequest;
 export type ClientResponse = ServerResponse | Http2ServerResponse;
@@ -55,15 +73,43 @@ const KEEP_ALIVE_TIMEOUT_MS = 60_000;
  */
 const REUSE_PORT = process.env['LASTMILE_WORKER_INDEX'] !== undefined;
 
+/** The error answer node:http gives for a client error (431, 413 and 408 have their own). */
+function clientErrorAnswer(code: string | undefined): string {
+  const [status, reason] =
+    code === 'HPE_HEADER_OVERFLOW' ? [431, 'Request Header Fields Too Large']
+    : code === 'HPE_CHUNK_EXTENSIONS_OVERFLOW' ? [413, 'Payload Too Large']
+    : code === 'ERR_HTTP_REQUEST_TIMEOUT' ? [408, 'Request Timeout']
+    : [400, 'Bad Request'];
+  return `HTTP/1.1 ${status} ${reason}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`;
+}
+
 export class Listener {
   readonly spec: ListenerSpec;
-  readonly #server: http.Server | http2.Http2SecureServer;
+  readonly #server: net.Server;
   readonly #connections = new ConnectionTracker();
+  readonly #front: FrontServer | undefined;
   #certificates: CertificateTable | undefined;
   #closing: Promise<void> | undefined;
 
-  constructor(spec: ListenerSpec, handlers: ListenerHandlers, certificates: readonly ServerCertificateIR[] = []) {
+  constructor(spec: ListenerSpec, handlers: ListenerHandlers, certificates: readonly ServerCertificateIR[] = [], options: ListenerOptions = {}) {
     this.spec = spec;
+    const headersTimeout = options.headersTimeoutMs ?? HEADERS_TIMEOUT_MS;
+    const keepAliveTimeout = options.keepAliveTimeoutMs ?? KEEP_ALIVE_TIMEOUT_MS;
+    if (spec.protocol === 'HTTP' && (options.front ?? frontFromEnv()) === 'lean') {
+      // The front's request/response objects carry the IncomingMessage/ServerResponse surface the
+      // handlers use (front/request.ts, front/response.ts); the casts name that contract.
+      const front = new FrontServer(
+        {
+          request: (req, res) => handlers.request(req as unknown as IncomingMessage, res as unknown as ServerResponse, this),
+          upgrade: (req, socket, head) => handlers.upgrade(req as unknown as IncomingMessage, socket, head, this),
+          clientError: (err) => handlers.clientError?.(err, this),
+        },
+        { headersTimeoutMs: headersTimeout, keepAliveTimeoutMs: keepAliveTimeout },
+      );
+      this.#front = front;
+      this.#server = front.server;
+      return;
+    }
     const onRequest = (req: ClientRequest, res: ClientResponse): void => {
       if (req.httpVersionMajor < 2) {
         const done = this.#connections.requestStarted(req.socket, () => {
@@ -95,7 +141,13 @@ export class Listener {
       server.setTimeout(0);
       this.#server = server;
     } else {
-      const server = http.createServer({ headersTimeout: HEADERS_TIMEOUT_MS, keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS, requestTimeout: 0 });
+      const server = http.createServer({
+        headersTimeout: headersTimeout,
+        keepAliveTimeout: keepAliveTimeout,
+        requestTimeout: 0,
+        // Checked this often (node's default is every 30 s): the headers timeout is enforced.
+        connectionsCheckingInterval: Math.min(1_000, Math.max(10, Math.floor(headersTimeout / 4))),
+      });
       server.on('connection', (socket: Socket) => {
         this.#connections.addRaw(socket);
         this.#connections.addSocket(socket);
@@ -107,10 +159,12 @@ export class Listener {
       });
       this.#server = server;
     }
-    this.#server.on('clientError', (err: Error, socket: Socket) => {
+    this.#server.on('clientError', (err: Error & { code?: string }, socket: Socket) => {
       handlers.clientError?.(err, this);
-      // Node answers parse errors itself when the socket is still writable; make sure it closes.
-      if (!socket.destroyed && socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
+      // Answer as node:http would without this listener (431 for an oversized head...), unless a
+      // response already started on this connection; then close.
+      const inFlight = (socket as Socket & { _httpMessage?: { headersSent?: boolean } | null })._httpMessage;
+      if (!socket.destroyed && socket.writable && inFlight?.headersSent !== true) socket.end(clientErrorAnswer(err.code));
       else socket.destroy();
     });
   }
@@ -160,13 +214,15 @@ export class Listener {
    */
   close(deadlineMs: number): Promise<void> {
     this.#closing ??= new Promise<void>((resolve) => {
-      const timer = setTimeout(() => this.#connections.destroyAll(), deadlineMs);
+      const front = this.#front;
+      const timer = setTimeout(() => (front !== undefined ? front.destroyAll() : this.#connections.destroyAll()), deadlineMs);
       timer.unref();
       this.#server.close(() => {
         clearTimeout(timer);
         resolve();
       });
-      this.#connections.drain();
+      if (front !== undefined) front.drain();
+      else this.#connections.drain();
     });
     return this.#closing;
   }

@@ -1,0 +1,83 @@
+/**
+ * Node's own HTTP/1.1 request parser (llhttp, the one node:http's server uses), reached through
+ * the public `_http_common` module as the lean upstream engine does for responses
+ * (../../upstream/h1/parser.ts). Strict like node:http by default (lenient flags none, i.e. no
+ * `insecureHTTPParser`): Content-Length with Transfer-Encoding, duplicate or invalid
+ * Content-Length, bad chunk sizes, obs-fold, bare LF or CR, invalid header tokens or values, NUL
+ * and spaces before the colon are all parse errors, and a head over Node's max header size
+ * (16 KiB unless --max-http-header-size says otherwise) is HPE_HEADER_OVERFLOW.
+ *
+ * The parser `consume`s the socket's handle, as node:http does: reads go from libuv straight into
+ * llhttp in C++, with no Buffer or 'data' event per read; JS runs only for the callbacks below.
+ */
+import { createRequire } from 'node:module';
+
+/** The callbacks llhttp's binding calls (by the indices it exposes). */
+export interface RequestParserCallbacks {
+  onMessageBegin(): void;
+  /** Part of a head split over several reads (flushed before onHeadersComplete). */
+  onHeaders(headers: string[], url: string): void;
+  /** `headers`/`url` are undefined when they came through onHeaders. */
+  onHeadersComplete(major: number, minor: number, headers: string[] | undefined, method: number, url: string | undefined, upgrade: boolean, keepAlive: boolean): void;
+  onBody(chunk: Buffer): void;
+  onMessageComplete(): void;
+  /** After each read the parser consumed: bytes parsed, or the parse error. */
+  onExecute(ret: number | ParseError): void;
+}
+
+/** A parse error from llhttp (`code` like HPE_INVALID_HEADER_TOKEN). */
+export type ParseError = Error & { code?: string; reason?: string; bytesParsed?: number };
+
+/** The slice of the binding we use. */
+export interface RequestParser {
+  /** Reads from a stream handle go straight to the parser (no JS 'data' events). */
+  consume(handle: object): void;
+  unconsume(): void;
+  /** While consuming: the buffer of the read being parsed (for the bytes after an upgrade head). */
+  getCurrentBuffer(): Buffer;
+  execute(data: Buffer): number | ParseError;
+  /** Signals EOF: an error when a message was cut short. */
+  finish(): undefined | ParseError;
+  close(): void;
+  free(): void;
+}
+
+interface ParserClass {
+  new (): RequestParser & Record<number, unknown> & { initialize(type: number, resource: object, maxHeaderSize: number, lenient: number): void };
+  readonly REQUEST: number;
+  readonly kOnMessageBegin: number;
+  readonly kOnHeaders: number;
+  readonly kOnHeadersComplete: number;
+  readonly kOnBody: number;
+  readonly kOnMessageComplete: number;
+  readonly kOnExecute: number;
+  readonly kLenientNone: number;
+}
+
+const require = createRequire(import.meta.url);
+const common = require('_http_common') as { HTTPParser: ParserClass; methods: readonly string[] };
+const { HTTPParser } = common;
+
+/** Method names by llhttp's method index. */
+export const METHODS: readonly string[] = common.methods;
+
+/** node:http's default max header size (0 lets the binding use Node's setting). */
+const MAX_HEADER_SIZE = 0;
+
+/** A strict request parser wired to `cb`; one per connection, messages follow each other on it. */
+export function createRequestParser(cb: RequestParserCallbacks): RequestParser {
+  const parser = new HTTPParser();
+  parser.initialize(HTTPParser.REQUEST, {}, MAX_HEADER_SIZE, HTTPParser.kLenientNone);
+  parser[HTTPParser.kOnMessageBegin] = () => cb.onMessageBegin();
+  parser[HTTPParser.kOnHeaders] = (headers: string[], url: string) => cb.onHeaders(headers, url);
+  // The binding passes (major, minor, headers, method, url, status, statusMessage, upgrade, keepAlive);
+  // a request never has its body skipped, so the callback returns 0.
+  parser[HTTPParser.kOnHeadersComplete] = (major: number, minor: number, headers: string[] | undefined, method: number, url: string | undefined, _s: unknown, _m: unknown, upgrade: boolean, keepAlive: boolean) => {
+    cb.onHeadersComplete(major, minor, headers, method, url, upgrade, keepAlive);
+    return 0;
+  };
+  parser[HTTPParser.kOnBody] = (chunk: Buffer) => cb.onBody(chunk);
+  parser[HTTPParser.kOnMessageComplete] = () => cb.onMessageComplete();
+  parser[HTTPParser.kOnExecute] = (ret: number | ParseError) => cb.onExecute(ret);
+  return parser;
+}
