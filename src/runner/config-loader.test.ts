@@ -56,7 +56,7 @@ test('loads a folder through validation into a snapshot (defaults applied, metad
   });
 });
 
-test('an unchanged reload re-validates nothing and reports changed=false; one edit re-validates one file', async () => {
+test('an unchanged reload re-validates nothing and reports changed=false; one edit re-validates one document', async () => {
   await withDir(async (dir) => {
     for (let i = 0; i < 5; i++) await writeFile(join(dir, `f${i}.yaml`), `${cm(`a${i}`, 'one')}---\n${cm(`b${i}`, 'one')}`);
     const counter = countingValidator();
@@ -69,7 +69,7 @@ test('an unchanged reload re-validates nothing and reports changed=false; one ed
     assert.equal(counter.calls(), 10);
     await writeFile(join(dir, 'f3.yaml'), `${cm('a3', 'two')}---\n${cm('b3', 'one')}`);
     const edited = await loader.load();
-    assert.equal(counter.calls(), 12);
+    assert.equal(counter.calls(), 11, 'only the edited document of the edited file');
     assert.equal(edited.changed, true);
     assert.equal(value(edited, 'a3'), 'two');
     assert.equal(edited.snapshot.get('ConfigMap', 'default', 'b3'), first.snapshot.get('ConfigMap', 'default', 'b3'));
@@ -107,6 +107,99 @@ test('a file with a syntax error keeps all its previous objects; fixing it appli
     const fixed = await loader.load();
     assert.deepEqual(fixed.diagnostics, []);
     assert.deepEqual([value(fixed, 'a'), value(fixed, 'b')], ['three', undefined]);
+  });
+});
+
+test('a document that only moved is reused with its new lines; diagnostics move with it', async () => {
+  await withDir(async (dir) => {
+    const file = join(dir, 'a.yaml');
+    await writeFile(file, `${cm('a', 'one')}---\n${route('r', 'no-slash')}---\n${cm('b', 'one')}`);
+    const counter = countingValidator();
+    const loader = new ConfigLoader({ paths: [dir], validate: counter.validate });
+    const first = await loader.load();
+    assert.equal(counter.calls(), 3);
+    assert.deepEqual(first.diagnostics.map((d) => [d.code, d.line]), [['cel_rule', 16]]);
+    assert.equal(first.snapshot.get('ConfigMap', 'default', 'b')?.origin?.line, 18);
+    // Two lines added to the first document: the others move down, unchanged.
+    await writeFile(file, `${cm('a', 'two')}  k2: x2\n  k3: x3\n---\n${route('r', 'no-slash')}---\n${cm('b', 'one')}`);
+    const moved = await loader.load();
+    assert.equal(counter.calls(), 4, 'only the edited document');
+    assert.deepEqual(moved.diagnostics.map((d) => [d.code, d.line]), [['cel_rule', 18]]);
+    const b = moved.snapshot.get('ConfigMap', 'default', 'b');
+    assert.deepEqual(b?.origin, { file, line: 20, col: 1 });
+    assert.equal(b?.object.metadata.resourceVersion, first.snapshot.get('ConfigMap', 'default', 'b')?.object.metadata.resourceVersion);
+    // Each result equals what a loader without any cache computes.
+    const fresh = await new ConfigLoader({ paths: [dir] }).load();
+    assert.deepEqual(moved.diagnostics, fresh.diagnostics);
+    for (const [kind, name] of [['ConfigMap', 'a'], ['ConfigMap', 'b']] as const) {
+      assert.deepEqual(moved.snapshot.get(kind, 'default', name)?.origin, fresh.snapshot.get(kind, 'default', name)?.origin);
+    }
+  });
+});
+
+test('fixing a syntax error re-validates only the documents whose text changed', async () => {
+  await withDir(async (dir) => {
+    const file = join(dir, 'a.yaml');
+    const docs = (b: string): string => [cm('a', 'one'), cm('b', b), cm('c', 'one')].join('---\n');
+    await writeFile(file, docs('one'));
+    const counter = countingValidator();
+    const loader = new ConfigLoader({ paths: [dir], validate: counter.validate });
+    await loader.load();
+    await writeFile(file, docs('"unclosed'));
+    const broken = await loader.load();
+    assert.deepEqual(errors(broken), ['yaml_syntax']);
+    assert.equal(counter.calls(), 3, 'a file that does not parse validates nothing');
+    await writeFile(file, docs('two'));
+    const fixed = await loader.load();
+    assert.deepEqual(fixed.diagnostics, []);
+    assert.equal(value(fixed, 'b'), 'two');
+    assert.equal(counter.calls(), 4);
+  });
+});
+
+test('noted changes: only the noted files are looked at; "anything" lists and stats everything again', async () => {
+  await withDir(async (dir) => {
+    await mkdir(join(dir, 'team'));
+    await writeFile(join(dir, 'team', 'a.yaml'), cm('a', 'one'));
+    await writeFile(join(dir, 'b.yaml'), cm('b', 'one'));
+    const loader = new ConfigLoader({ paths: [dir] });
+    await loader.load();
+    // a.yaml is noted, b.yaml changed too but is not: only a.yaml is seen (no stat of b.yaml).
+    await writeFile(join(dir, 'team', 'a.yaml'), cm('a', 'two'));
+    await writeFile(join(dir, 'b.yaml'), cm('b', 'two-but-bigger'));
+    loader.noteChanges([join(dir, 'team', 'a.yaml')]);
+    const noted = await loader.load();
+    assert.deepEqual([value(noted, 'a'), value(noted, 'b')], ['two', 'one']);
+    // A created and a deleted file, noted.
+    await writeFile(join(dir, 'team', 'c.yaml'), cm('c', 'one'));
+    await rm(join(dir, 'team', 'a.yaml'));
+    loader.noteChanges([join(dir, 'team', 'c.yaml')]);
+    loader.noteChanges([join(dir, 'team', 'a.yaml'), join(dir, 'team', 'gone.yaml')]);
+    const moved = await loader.load();
+    assert.deepEqual([value(moved, 'a'), value(moved, 'c')], [undefined, 'one']);
+    assert.deepEqual(moved.files, [join(dir, 'b.yaml'), join(dir, 'team', 'c.yaml')]);
+    // No notes: a full look, which finds b.yaml's change.
+    const full = await loader.load();
+    assert.equal(value(full, 'b'), 'two-but-bigger');
+    assert.deepEqual(full.files, moved.files);
+  });
+});
+
+test('noted changes that are not plain manifest files make the load list everything', async () => {
+  await withDir(async (dir) => {
+    await writeFile(join(dir, 'a.yaml'), cm('a', 'one'));
+    const loader = new ConfigLoader({ paths: [dir] });
+    await loader.load();
+    await mkdir(join(dir, 'new'));
+    await writeFile(join(dir, 'new', 'n.yaml'), cm('nn', 'one'));
+    await writeFile(join(dir, 'a.yaml'), cm('a', 'two'));
+    loader.noteChanges([join(dir, 'new')]); // a directory: its files are unknown
+    const result = await loader.load();
+    assert.deepEqual([value(result, 'a'), value(result, 'nn')], ['two', 'one']);
+    await writeFile(join(dir, 'a.yaml'), cm('a', 'three'));
+    loader.noteChanges([join(dir, 'new', 'n.yaml')]);
+    loader.noteChanges(undefined); // "anything" wins over paths
+    assert.equal(value(await loader.load(), 'a'), 'three');
   });
 });
 

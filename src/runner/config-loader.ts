@@ -9,15 +9,20 @@
  * - a configured path that disappears keeps the objects that came from under it (a volume being
  *   remounted must not take every route down; the diagnostic says why nothing changed).
  *
- * Each file's validated result is cached by content hash, so a reload after one edit re-parses
- * and re-validates one file, not all of them.
+ * Each file's validated result is cached by content hash, and within a file each document's by
+ * its text (sources/file/documents.ts), so a reload after one edit re-parses and re-validates
+ * one document, not its whole file nor every file.
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { stat } from 'node:fs/promises';
-import { relative, resolve, isAbsolute } from 'node:path';
+import { isAbsolute, relative, resolve } from 'node:path';
 import type { KubeObject } from '../api/meta.ts';
 import type { Origin, SourcedObject } from '../sources/origin.ts';
-import { listManifestFiles, parseManifestBytes, readManifestBytes } from '../sources/file/read.ts';
+import { listManifestFiles, parseManifestBytes, readManifestBytes, type FileListing } from '../sources/file/read.ts';
+import { listingWithChanges } from '../sources/file/changes.ts';
+import { decodeManifest } from '../sources/file/decode.ts';
+import { splitDocuments, type DocumentText } from '../sources/file/documents.ts';
+import { parseManifestPiece } from '../sources/file/parse.ts';
 import type { Diagnostic } from '../validation/diagnostic.ts';
 import { validateObject } from '../validation/validate.ts';
 import { storeKeyOfManifest } from '../store/keys.ts';
@@ -58,6 +63,24 @@ interface FileResult {
   readonly objects: readonly { object: KubeObject; origin: Origin }[];
   /** Keys of documents that failed validation: their previous versions stay. */
   readonly invalidKeys: readonly string[];
+  /**
+   * The outcome of each document (piece) of the file, by a hash of its text: reused by the next
+   * read of the file for every document whose text is unchanged. Kept across a failed read, so
+   * fixing a syntax error re-validates only what changed.
+   */
+  readonly pieces?: ReadonlyMap<string, PieceResult>;
+}
+
+/** One document's outcome (a piece of a file: sources/file/documents.ts). */
+interface PieceResult {
+  /** The line of the file where the piece starts: its positions are relative to that. */
+  readonly line: number;
+  /** Documents the piece holds (0 for blank or comment-only pieces). */
+  readonly documents: number;
+  readonly keepFile: boolean;
+  readonly diagnostics: readonly Diagnostic[];
+  readonly objects: readonly { object: KubeObject; origin: Origin }[];
+  readonly invalidKeys: readonly string[];
 }
 
 /** Files read at once: enough to overlap I/O, few enough not to exhaust descriptors. */
@@ -71,7 +94,13 @@ export class ConfigLoader {
   readonly #validate: ValidateFn;
   readonly #store: ObjectStore;
   #cache = new Map<string, FileResult>();
+  /** Listed files whose last read failed (no cached result): a load with notes reads them again. */
+  #uncached = new Set<string>();
   #lastFiles: readonly string[] = [];
+  /** The last load's listing; a listing computed from it and noted changes needs it clean. */
+  #lastListing: FileListing | undefined;
+  /** Changes noted for the next load (noteChanges); 'all' or undefined: list everything. */
+  #noted: Set<string> | 'all' | undefined;
   #queue: Promise<unknown> = Promise.resolve();
 
   constructor(options: ConfigLoaderOptions) {
@@ -85,6 +114,22 @@ export class ConfigLoader {
     return this.#store.snapshot;
   }
 
+  /**
+   * Tells the next load() what changed, as the file watcher reports it (sources/file/watch.ts
+   * WatchChange.paths): the manifest files written, created or deleted; undefined when anything
+   * may have changed. Notes add up until a load takes them. With notes, and nothing but notes,
+   * the next load looks only at those files (no listing, no stat of the others): at 40k files
+   * listing and stat-ing every file cost ~1 s per edit (BENCHMARKS.md "Control plane"). The
+   * watcher's rescan is what catches a change fs.watch missed: it reports "anything".
+   */
+  noteChanges(paths: readonly string[] | undefined): void {
+    if (paths === undefined) this.#noted = 'all';
+    else if (this.#noted !== 'all') {
+      this.#noted ??= new Set();
+      for (const path of paths) this.#noted.add(path);
+    }
+  }
+
   /** Reads, validates and stores the config. Calls are serialised: one load at a time. */
   load(): Promise<ConfigLoadResult> {
     const run = this.#queue.then(() => this.#load());
@@ -93,22 +138,36 @@ export class ConfigLoader {
   }
 
   async #load(): Promise<ConfigLoadResult> {
-    const listing = await listManifestFiles(this.#paths);
-    const results = new Map<string, FileResult>();
-    for (let i = 0; i < listing.files.length; i += READ_CONCURRENCY) {
-      const batch = listing.files.slice(i, i + READ_CONCURRENCY);
+    const noted = this.#noted;
+    this.#noted = undefined;
+    const notes = noted instanceof Set ? noted : undefined;
+    const fromNotes = notes && this.#lastListing ? await listingWithChanges(this.#lastListing, notes, this.#paths) : undefined;
+    const listing = fromNotes ?? (await listManifestFiles(this.#paths));
+    // With notes, a file not named keeps its cached result without being looked at (files
+    // whose last read failed have none: they are read again). Without, every file is looked at.
+    const toLoad = fromNotes && notes
+      ? [...new Set([...notes, ...this.#uncached])].filter((file) => isListed(listing.files, file))
+      : listing.files;
+    const loadedNow = new Map<string, FileResult>();
+    for (let i = 0; i < toLoad.length; i += READ_CONCURRENCY) {
+      const batch = toLoad.slice(i, i + READ_CONCURRENCY);
       const loaded = await Promise.all(batch.map((file) => this.#loadFile(file)));
-      batch.forEach((file, j) => results.set(file, loaded[j] as FileResult));
+      batch.forEach((file, j) => loadedNow.set(file, loaded[j] as FileResult));
     }
+    // Per file, not per object, and no map built: with one object per file (40k files) the
+    // loader's own bookkeeping was most of an edit's load (BENCHMARKS.md "Control plane").
+    const cache = this.#cache;
+    const resultOf = (file: string): FileResult => loadedNow.get(file) ?? (cache.get(file) as FileResult);
 
     const diagnostics: Diagnostic[] = [...listing.diagnostics];
     const objects: { object: KubeObject; origin: Origin }[] = [];
-    const keepFiles: string[] = this.#lastFiles.filter((file) => listing.missing.some((path) => isUnder(file, path)));
+    const keepFiles: string[] = listing.missing.length === 0 ? [] : this.#lastFiles.filter((file) => listing.missing.some((path) => isUnder(file, path)));
     const keepKeys: string[] = [];
-    for (const [file, result] of results) {
-      diagnostics.push(...result.diagnostics);
-      objects.push(...result.objects);
-      keepKeys.push(...result.invalidKeys);
+    for (const file of listing.files) {
+      const result = resultOf(file);
+      for (const d of result.diagnostics) diagnostics.push(d);
+      for (const o of result.objects) objects.push(o);
+      for (const k of result.invalidKeys) keepKeys.push(k);
       if (result.keepFile) keepFiles.push(file);
     }
 
@@ -116,10 +175,29 @@ export class ConfigLoader {
     diagnostics.push(...stored.diagnostics);
 
     // Cache only what can be reused: results with a hash, for files that still exist.
-    this.#cache = new Map([...results].filter(([, result]) => result.hash !== undefined));
+    if (fromNotes && notes) {
+      for (const file of notes) if (!isListed(listing.files, file)) cache.delete(file);
+      for (const [file, result] of loadedNow) this.#remember(file, result);
+    } else {
+      this.#cache = new Map();
+      this.#uncached = new Set();
+      for (const file of listing.files) this.#remember(file, resultOf(file));
+    }
     // Files kept from a missing path stay "known", so a later load still keeps them.
-    this.#lastFiles = [...new Set([...listing.files, ...keepFiles])];
+    this.#lastFiles = keepFiles.length === 0 ? listing.files : [...new Set([...listing.files, ...keepFiles])];
+    this.#lastListing = listing;
     return { snapshot: stored.snapshot, changed: stored.changed, diagnostics, files: listing.files };
+  }
+
+  /** Caches a file's result if it can be reused (it has a hash), else marks it to read again. */
+  #remember(file: string, result: FileResult): void {
+    if (result.hash !== undefined) {
+      this.#cache.set(file, result);
+      this.#uncached.delete(file);
+    } else {
+      this.#cache.delete(file);
+      this.#uncached.add(file);
+    }
   }
 
   /**
@@ -161,9 +239,11 @@ export class ConfigLoader {
   async #readFile(file: string): Promise<FileResult> {
     const read = await readManifestBytes(file);
     if ('diagnostic' in read) return { hash: undefined, keepFile: true, diagnostics: [read.diagnostic], objects: [], invalidKeys: [] };
-    const hash = createHash('sha256').update(read.bytes).digest('hex');
+    const hash = sha256(read.bytes, 'hex');
     const cached = this.#cache.get(file);
     if (cached?.hash === hash) return cached;
+    // Failed outcomes keep the last pieces, so the edit that fixes a file re-validates little.
+    const pieces = cached?.pieces;
 
     if (isBlank(read.bytes)) {
       // Editors that save in place truncate the file first: a reload in that window must not
@@ -175,16 +255,80 @@ export class ConfigLoader {
         file,
         message: 'the file is empty; objects loaded from it before, if any, stay until it is deleted or has content',
       };
-      return { hash, keepFile: true, diagnostics: [diagnostic], objects: [], invalidKeys: [] };
+      return { hash, keepFile: true, diagnostics: [diagnostic], objects: [], invalidKeys: [], ...(pieces ? { pieces } : {}) };
     }
-    const parsed = parseManifestBytes(read.bytes, file);
-    if (parsed.failed) return { hash, keepFile: true, diagnostics: parsed.diagnostics, objects: [], invalidKeys: [] };
+    const decoded = decodeManifest(read.bytes, file);
+    const split = 'text' in decoded ? splitDocuments(decoded.text) : undefined;
+    const byPiece = split && 'text' in decoded ? this.#readPieces(file, decoded.text, split, pieces) : undefined;
+    if (byPiece) return { hash, ...byPiece };
 
-    const diagnostics: Diagnostic[] = [...parsed.diagnostics];
+    // The whole file at once: it cannot be split, or a piece has a parse problem (the messages
+    // are then exactly those of a whole-file parse), or it holds no object at all.
+    const parsed = parseManifestBytes(read.bytes, file);
+    if (parsed.failed) return { hash, keepFile: true, diagnostics: parsed.diagnostics, objects: [], invalidKeys: [], ...(pieces ? { pieces } : {}) };
+    const whole = this.#validatePiece(parsed.documents, 1, [...parsed.diagnostics]);
+    return { hash, keepFile: whole.keepFile, diagnostics: whole.diagnostics, objects: whole.objects, invalidKeys: whole.invalidKeys };
+  }
+
+  /**
+   * The file's outcome assembled from its pieces, each parsed and validated only when its text is
+   * new (a piece that moved up or down the file is reused with its lines shifted); undefined
+   * when the whole file must be parsed instead (see #readFile).
+   */
+  #readPieces(file: string, text: string, split: readonly DocumentText[], previous: ReadonlyMap<string, PieceResult> | undefined): Omit<FileResult, 'hash'> | undefined {
+    const keys = split.map((piece) => sha256(piece.text, 'base64'));
+    // Nothing to reuse (a new file, or every document changed): one parse of the whole text
+    // gives the same documents at the same positions (documents.ts) for one parser run instead
+    // of one per document, which made a cold load ~5% slower.
+    let wholeByPiece: SourcedObject[][] | undefined;
+    if (!keys.some((key) => previous?.has(key))) {
+      const parsed = parseManifestPiece(text, file, 1);
+      if (parsed.diagnostics.length > 0) return undefined;
+      wholeByPiece = split.map(() => []);
+      let at = 0;
+      for (const doc of parsed.documents) {
+        while (at + 1 < split.length && (split[at + 1] as DocumentText).line <= doc.origin.line) at++;
+        wholeByPiece[at]?.push(doc);
+      }
+    }
+    const pieces = new Map<string, PieceResult>();
+    const diagnostics: Diagnostic[] = [];
     const objects: { object: KubeObject; origin: Origin }[] = [];
     const invalidKeys: string[] = [];
     let keepFile = false;
-    for (const doc of parsed.documents) {
+    let documents = 0;
+    for (const [index, piece] of split.entries()) {
+      const key = keys[index] as string;
+      let result = pieces.get(key) ?? previous?.get(key);
+      if (result === undefined) {
+        let docs = wholeByPiece?.[index];
+        if (docs === undefined) {
+          const parsed = parseManifestPiece(piece.text, file, piece.line);
+          if (parsed.diagnostics.length > 0) return undefined;
+          docs = parsed.documents;
+        }
+        result = this.#validatePiece(docs, piece.line, []);
+      } else if (result.line !== piece.line) {
+        result = shiftPiece(result, piece.line - result.line);
+      }
+      pieces.set(key, result);
+      documents += result.documents;
+      keepFile ||= result.keepFile;
+      for (const d of result.diagnostics) diagnostics.push(d);
+      for (const o of result.objects) objects.push(o);
+      for (const k of result.invalidKeys) invalidKeys.push(k);
+    }
+    // No object at all: the whole-file parse gives the "empty file" warning.
+    if (documents === 0) return undefined;
+    return { keepFile, diagnostics, objects, invalidKeys, pieces };
+  }
+
+  /** Validates parsed documents; `diagnostics` holds what parsing said. */
+  #validatePiece(documents: readonly SourcedObject[], line: number, diagnostics: Diagnostic[]): PieceResult {
+    const objects: { object: KubeObject; origin: Origin }[] = [];
+    const invalidKeys: string[] = [];
+    let keepFile = false;
+    for (const doc of documents) {
       const verdict = this.#validateSafely(doc);
       diagnostics.push(...verdict.diagnostics);
       const failed = verdict.object === undefined || verdict.diagnostics.some((d) => d.severity === 'error');
@@ -196,7 +340,7 @@ export class ConfigLoader {
       if (key === undefined) keepFile = true;
       else invalidKeys.push(key);
     }
-    return { hash, keepFile, diagnostics, objects, invalidKeys };
+    return { line, documents: documents.length, keepFile, diagnostics, objects, invalidKeys };
   }
 
   /** A validator bug must not take `serve` down: it fails the document, not the process. */
@@ -216,6 +360,37 @@ export class ConfigLoader {
       };
     }
   }
+}
+
+/**
+ * A piece's outcome `by` lines further down (lines were added or removed above it). Its
+ * positions are all in its origins and diagnostics: validation places every diagnostic at a
+ * position of the document (validation/report.ts), and nothing else in a result is positional.
+ */
+function shiftPiece(result: PieceResult, by: number): PieceResult {
+  return {
+    ...result,
+    line: result.line + by,
+    objects: result.objects.map(({ object, origin }) => ({ object, origin: { ...origin, line: origin.line + by } })),
+    diagnostics: result.diagnostics.map((d) => (d.line === undefined ? d : { ...d, line: d.line + by })),
+  };
+}
+
+/** SHA-256 of bytes or text, one call (crypto.hash: no Hash object per document, ~4x cheaper). */
+function sha256(data: string | Uint8Array, encoding: 'hex' | 'base64'): string {
+  return hash('sha256', data, encoding);
+}
+
+/** True when `file` is in the sorted `files` (binary search: the listing can hold 40k files). */
+function isListed(files: readonly string[], file: string): boolean {
+  let lo = 0;
+  let hi = files.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((files[mid] as string) < file) lo = mid + 1;
+    else hi = mid;
+  }
+  return files[lo] === file;
 }
 
 /** Zero bytes, or only whitespace. */

@@ -18,7 +18,7 @@ import { createLogger, type Logger } from '../observability/logger.ts';
 import { GatewayMetrics } from '../observability/metrics.ts';
 import { watchPaths, type Watcher } from '../sources/file/watch.ts';
 import type { Snapshot } from '../store/snapshot.ts';
-import { translate } from '../translate/index.ts';
+import { createTranslator } from '../translate/translator.ts';
 import type { ComputedStatus } from '../translate/types.ts';
 import { formatDiagnostic, hasErrors, type Diagnostic } from '../validation/diagnostic.ts';
 import { ConfigLoader } from './config-loader.ts';
@@ -123,6 +123,8 @@ export async function startServe(options: ServeOptions): Promise<RunningGateway>
   const dataplane = new DataPlane({ engine, logger: root.logger, metrics, accessLog: options.accessLog ?? true, drainMs: shutdownMs });
   const state = new ServeState();
   const loader = new ConfigLoader({ paths: options.configPaths });
+  // One long-lived translator: a policy or CA edit re-translates only what it reaches (translate/translator.ts).
+  const translator = createTranslator();
 
   let admin: AdminServer;
   try {
@@ -171,7 +173,7 @@ export async function startServe(options: ServeOptions): Promise<RunningGateway>
     }
     let result;
     try {
-      result = translate({ snapshot: loaded.snapshot, now: new Date(), previousStatuses: state.statuses, ...(options.bindAddress !== undefined ? { defaultAddress: options.bindAddress } : {}) });
+      result = translator.translate({ snapshot: loaded.snapshot, now: new Date(), previousStatuses: state.statuses, ...(options.bindAddress !== undefined ? { defaultAddress: options.bindAddress } : {}) });
     } catch (err) {
       metrics.reloads.labels('failure').inc();
       log.error({ err: err instanceof Error ? err.stack : String(err) }, 'translation failed; the last good configuration keeps serving');
@@ -228,13 +230,21 @@ export async function startServe(options: ServeOptions): Promise<RunningGateway>
   };
 
   await reload();
-  let watcher: Watcher | undefined = watchPaths(options.configPaths, () => void reload(), options.watch ?? {});
+  let watcher: Watcher | undefined = watchPaths(options.configPaths, (change) => {
+    // The files the watcher saw change: the next load looks only at those (config-loader.ts noteChanges).
+    loader.noteChanges(change.paths);
+    void reload();
+  }, options.watch ?? {});
   log.info({ admin: admin.url, config: options.configPaths }, 'lastmile serving');
 
   let closing: Promise<void> | undefined;
   return {
     adminUrl: admin.url,
-    reload,
+    // An explicit reload (SIGHUP) looks at every file, not only those the watcher named.
+    reload: () => {
+      loader.noteChanges(undefined);
+      return reload();
+    },
     close(): Promise<void> {
       closing ??= (async () => {
         watcher?.close();

@@ -16,6 +16,7 @@ import type { ComputedStatus } from '../translate/types.ts';
 import { CONTROLLER_NAME } from '../translate/types.ts';
 import { truncateMessage } from './conditions.ts';
 import { previousConditions, parentRefKey } from './locations.ts';
+import { sortSmall } from '../translate/order.ts';
 
 export type ConditionStatus = 'True' | 'False' | 'Unknown';
 
@@ -44,7 +45,7 @@ export class ConditionSet {
 
   /** Materializes metav1.Conditions, keeping lastTransitionTime from `previous` when unchanged. */
   build(generation: number | undefined, now: string, previous: readonly Condition[] | undefined): Condition[] {
-    const types = [...this.#byType.keys()].sort();
+    const types = sortSmall([...this.#byType.keys()]);
     return types.map((type) => {
       const c = this.#byType.get(type)!;
       const before = previous?.find((p) => p.type === type);
@@ -176,11 +177,18 @@ export class PolicyStatus {
     return a;
   }
   ancestors(): RefStatus[] {
-    return [...this.#ancestors.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, v]) => v);
+    return sortSmall([...this.#ancestors.entries()], ([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, v]) => v);
   }
 }
 
 type AnyStatus = GatewayClassStatus | GatewayStatus | RouteStatus | PolicyStatus;
+
+/**
+ * Each object's id and key, remembered: translation asks for an object's status accessor many
+ * times (every parent, listener and backend of a route), ~200k times at N = 10k, and a stored
+ * object does not change (store/metadata.ts freezes it).
+ */
+const keyed = new WeakMap<KubeObject, { readonly id: ObjectId; readonly key: string }>();
 
 /** Collects statuses during one translation and builds them at the end. */
 export class StatusCollector {
@@ -194,10 +202,13 @@ export class StatusCollector {
   }
 
   #get<T extends AnyStatus>(obj: KubeObject, make: (id: ObjectId) => T): T {
-    const id = idOf(obj);
-    const key = objectKey(id.kind, id.namespace, id.name);
-    let s = this.#byKey.get(key);
-    if (!s) this.#byKey.set(key, (s = make(id)));
+    let known = keyed.get(obj);
+    if (!known) {
+      const id = idOf(obj);
+      keyed.set(obj, (known = { id, key: objectKey(id.kind, id.namespace, id.name) }));
+    }
+    let s = this.#byKey.get(known.key);
+    if (!s) this.#byKey.set(known.key, (s = make(known.id)));
     return s as T;
   }
 

@@ -9,12 +9,23 @@ import type { ParentReference } from '../api/gateway-api.ts';
 import type { ComputedStatus } from '../translate/types.ts';
 import { CONTROLLER_NAME } from '../translate/types.ts';
 
+/**
+ * The last key computed for a ref object: a translation asks for the key of each route's refs
+ * several times (attachment, status, previous status), ~100k times at N = 10k, and a ref is
+ * read-only data of a stored object or of a previous status.
+ */
+const refKeys = new WeakMap<object, { readonly defaultNamespace: string; readonly key: string }>();
+
 /** A parentRef with its defaults applied, as a stable string (group/kind/namespace/name/section/port). */
 export function parentRefKey(ref: ParentReference, defaultNamespace: string): string {
+  const known = refKeys.get(ref);
+  if (known?.defaultNamespace === defaultNamespace) return known.key;
   const group = ref.group ?? GATEWAY_GROUP;
   const kind = ref.kind ?? 'Gateway';
   const ns = ref.namespace ?? defaultNamespace;
-  return `${group}/${kind}/${ns}/${ref.name}/${ref.sectionName ?? ''}/${ref.port ?? ''}`;
+  const key = `${group}/${kind}/${ns}/${ref.name}/${ref.sectionName ?? ''}/${ref.port ?? ''}`;
+  refKeys.set(ref, { defaultNamespace, key });
+  return key;
 }
 
 function asConditions(v: unknown): Condition[] | undefined {

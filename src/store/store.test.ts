@@ -199,3 +199,53 @@ test('namespace default and no namespace are the same object', () => {
   ] });
   assert.deepEqual(result.diagnostics.map((d) => d.code), ['duplicate_object']);
 });
+
+test('the incremental path gives what the full computation gives, over random reload sequences', () => {
+  // A small PRNG: the same sequence on every run.
+  let seed = 42;
+  const random = (n: number): number => {
+    seed = (seed * 1103515245 + 12345) % 2147483648;
+    return seed % n;
+  };
+  const make = (incremental = true): { store: ObjectStore; time: ReturnType<typeof fixedClock> } => {
+    const time = fixedClock();
+    let n = 0;
+    return { store: new ObjectStore({ clock: time.clock, newUid: () => `uid-${++n}`, incremental }), time };
+  };
+  for (let round = 0; round < 20; round++) {
+    const fast = make();
+    const full = make(false);
+    type Item = { object: KubeObject; origin?: Origin };
+    let items: Item[] = [];
+    for (let i = 0; i < 40; i++) items.push({ object: route(`r${i}`, `h${i}.example`), origin: at(`f${i % 4}.yaml`, i) });
+    for (let step = 0; step < 40; step++) {
+      const next = items.slice();
+      const edits = 1 + random(4);
+      for (let e = 0; e < edits; e++) {
+        const i = random(next.length + 1);
+        const op = random(12);
+        const old = next[i];
+        if (op === 0 || !old) next.splice(i, 0, { object: route(`n${step}-${e}`, `h${step}.example`), origin: at(`f${random(4)}.yaml`, 100 + step) });
+        else if (op <= 2) next.splice(i, 1);
+        else if (op <= 6) next[i] = { object: { ...old.object, spec: { hostnames: [`e${step}.example`] } }, ...(old.origin ? { origin: old.origin } : {}) };
+        else if (op <= 8) next[i] = { object: old.object, origin: at(old.origin?.file ?? 'f0.yaml', (old.origin?.line ?? 0) + 1) };
+        else if (op <= 10) {
+          next.splice(i, 1);
+          next.push(old); // moved to the end of the input
+        }
+        else next.push(...next.splice(i, 5)); // a run of items moves
+      }
+      items = next;
+      // Some loads have a duplicate, or keep previous versions: only for that load.
+      const input = random(6) === 0 ? [...items, { object: (items[random(items.length)] as Item).object, origin: at('dup.yaml', step) }] : items;
+      const keep = random(10) === 0 ? { keepPrevious: { keys: [storeKey('HTTPRoute', 'default', `r${random(60)}`)], files: random(2) ? ['f1.yaml'] : [] } } : {};
+      const a = fast.store.replaceAll({ objects: input, ...keep });
+      const b = full.store.replaceAll({ objects: input, ...keep });
+      assert.equal(a.changed, b.changed, `round ${round} step ${step}`);
+      assert.deepEqual(a.diagnostics, b.diagnostics);
+      assert.equal(a.snapshot.version, b.snapshot.version);
+      assert.deepEqual(a.snapshot.list('HTTPRoute'), b.snapshot.list('HTTPRoute'), `round ${round} step ${step}`);
+      for (const { object } of input) assert.deepEqual(a.snapshot.get('HTTPRoute', 'default', object.metadata.name ?? ''), b.snapshot.get('HTTPRoute', 'default', object.metadata.name ?? ''));
+    }
+  }
+});

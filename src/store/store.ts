@@ -16,7 +16,7 @@ import { randomUUID } from 'node:crypto';
 import type { KubeObject } from '../api/meta.ts';
 import type { Origin } from '../sources/origin.ts';
 import type { Diagnostic } from '../validation/diagnostic.ts';
-import { createSnapshot } from './create-snapshot.ts';
+import { createSnapshot, updateSnapshot } from './create-snapshot.ts';
 import { normalizeNamespace, storeKey } from './keys.ts';
 import {
   contentChanged,
@@ -49,6 +49,9 @@ export interface ReplaceResult {
   diagnostics: Diagnostic[];
 }
 
+/** One object of the input, with where it was written. */
+type InputItem = StoreInput['objects'][number];
+
 /** What the store remembers of an object between loads. */
 interface Entry {
   /** The object as given (before stamping): compared with the next load's version. */
@@ -66,6 +69,29 @@ export interface ObjectStoreOptions {
   clock?: () => Date;
   /** uid source (tests pass a deterministic one); random UUIDs by default, as the API server. */
   newUid?: () => string;
+  /**
+   * Work from the difference with the last input when it allows (default true). The result is
+   * the same either way; false keeps the full computation only (tests compare the two).
+   */
+  incremental?: boolean;
+}
+
+/**
+ * The store key of each input object, remembered: a reload hands the store every object again
+ * (40k at N = 10k), mostly the very objects of the last load (config-loader.ts reuses them), and
+ * building their keys as new strings each time, then hashing and comparing those strings in
+ * four maps, made replaceAll ~140 ms per edit (BENCHMARKS.md "Control plane"); with the same
+ * string instances the maps hash once and compare by pointer. Input objects are not mutated
+ * after they are given (the store already relies on that: it compares versions by identity).
+ */
+const inputKeys = new WeakMap<KubeObject, string>();
+function keyOfInput(object: KubeObject): string {
+  let key = inputKeys.get(object);
+  if (key === undefined) {
+    key = storeKey(object.kind, object.metadata.namespace, object.metadata.name ?? '');
+    inputKeys.set(object, key);
+  }
+  return key;
 }
 
 function where(origin: Origin | undefined): string {
@@ -79,14 +105,21 @@ function sameOrigin(a: Origin | undefined, b: Origin | undefined): boolean {
 export class ObjectStore {
   readonly #clock: () => Date;
   readonly #newUid: () => string;
+  readonly #incremental: boolean;
   #entries = new Map<string, Entry>();
   #snapshot: Snapshot = createSnapshot([], 0);
   /** Like etcd's revision: every changed object gets the next value as its resourceVersion. */
   #revision = 0;
+  /**
+   * The last input, when it was clean (nothing kept, no duplicate): its items in order, and the
+   * one item of each key. The next call then only looks at the items that differ (#replaceChanged).
+   */
+  #clean: { items: readonly InputItem[]; itemByKey: Map<string, InputItem> } | undefined;
 
   constructor(options: ObjectStoreOptions = {}) {
     this.#clock = options.clock ?? ((): Date => new Date());
     this.#newUid = options.newUid ?? randomUUID;
+    this.#incremental = options.incremental ?? true;
   }
 
   /** The current snapshot (version 0 and empty before the first change). */
@@ -96,26 +129,29 @@ export class ObjectStore {
 
   /** Replaces the full set of objects (file mode). Returns the new snapshot and whether anything changed. */
   replaceAll(input: StoreInput): ReplaceResult {
+    const fast = this.#replaceChanged(input);
+    if (fast) return fast;
     const diagnostics: Diagnostic[] = [];
     const keepKeys = new Set(input.keepPrevious?.keys ?? []);
     const keepFiles = new Set(input.keepPrevious?.files ?? []);
     const previous = this.#entries;
     const next = new Map<string, Entry>();
+    /** New or changed versions (step 3): what the next snapshot patches in. */
+    const upserted: StoredObject[] = [];
     let changed = false;
 
     // 1. Previous versions that stay: by key, or because their file failed.
-    for (const [key, entry] of previous) {
+    if (keepKeys.size > 0 || keepFiles.size > 0) for (const [key, entry] of previous) {
       const file = entry.stored.origin?.file;
       if (keepKeys.has(key) || (file !== undefined && keepFiles.has(file))) next.set(key, entry);
     }
 
     // 2. Group the new objects by key; a key given twice is a duplicate.
-    const byKey = new Map<string, { object: KubeObject; origin?: Origin }>();
+    const byKey = new Map<string, InputItem>();
     const duplicated = new Set<string>();
     for (const item of input.objects) {
-      if (item.origin && keepFiles.has(item.origin.file)) continue;
-      const { kind, metadata } = item.object;
-      const key = storeKey(kind, metadata.namespace, metadata.name ?? '');
+      if (keepFiles.size > 0 && item.origin && keepFiles.has(item.origin.file)) continue;
+      const key = keyOfInput(item.object);
       const first = byKey.get(key);
       if (first) {
         duplicated.add(key);
@@ -146,27 +182,94 @@ export class ObjectStore {
       }
       const prev = previous.get(key);
       const entry = this.#apply(item, prev);
-      if (entry !== prev) changed = true;
+      if (entry !== prev) {
+        changed = true;
+        upserted.push(entry.stored);
+      }
       next.set(key, entry);
     }
 
     // 4. A previous object that is not in `next` was removed.
-    if (!changed) {
-      for (const key of previous.keys()) {
-        if (!next.has(key)) {
-          changed = true;
-          break;
-        }
-      }
+    const removed: StoredObject[] = [];
+    for (const [key, entry] of previous) {
+      if (!next.has(key)) removed.push(entry.stored);
     }
+    if (removed.length > 0) changed = true;
 
     this.#entries = next;
-    if (changed) this.#snapshot = createSnapshot([...next.values()].map((e) => e.stored), this.#snapshot.version + 1);
+    const clean = keepKeys.size === 0 && keepFiles.size === 0 && diagnostics.length === 0;
+    this.#clean = clean ? { items: input.objects.slice(), itemByKey: byKey } : undefined;
+    if (changed) this.#publish(upserted, removed);
     return { snapshot: this.#snapshot, changed, diagnostics };
   }
 
+  /**
+   * replaceAll when this input and the last one are clean (nothing kept, no duplicate), computed
+   * from the items that differ from the last input's (by identity: the loader hands back the
+   * same item objects for unchanged documents). A key none of whose items changed keeps its
+   * entry, which is what the full computation gives it: its one item is applied to the version
+   * it produced last time, and #apply returns that version. The keys of changed items are
+   * applied in input order, so resourceVersions are numbered as the full computation numbers
+   * them. Undefined when the full computation is needed: something is kept, a duplicate may
+   * arise, or most of the input changed.
+   *
+   * Why: the full computation does ~8 map operations per object; at N = 10k (40k objects) that
+   * was ~50 ms per reload even with nothing to do (BENCHMARKS.md "Control plane"), while this
+   * is a pointer comparison per object plus map work per changed object.
+   */
+  #replaceChanged(input: StoreInput): ReplaceResult | undefined {
+    const last = this.#clean;
+    if (!last || !this.#incremental || (input.keepPrevious?.keys?.length ?? 0) > 0 || (input.keepPrevious?.files?.length ?? 0) > 0) return undefined;
+    const diff = diffItems(last.items, input.objects);
+    if ((diff.added.length + diff.gone.length) * 8 > last.items.length + 8) return undefined;
+    // A duplicate is possible only where a key gets an item while another stays or arrives.
+    const gone = new Set(diff.gone);
+    const arriving = new Set<string>();
+    for (const item of diff.added) {
+      const key = keyOfInput(item.object);
+      const current = last.itemByKey.get(key);
+      if ((current !== undefined && !gone.has(current)) || arriving.has(key)) return undefined;
+      arriving.add(key);
+    }
+
+    const itemByKey = last.itemByKey;
+    const entries = this.#entries;
+    const upserted: StoredObject[] = [];
+    const removed: StoredObject[] = [];
+    for (const item of diff.gone) {
+      const key = keyOfInput(item.object);
+      if (itemByKey.get(key) === item) itemByKey.delete(key);
+      if (arriving.has(key)) continue;
+      const prev = entries.get(key);
+      if (prev) {
+        entries.delete(key);
+        removed.push(prev.stored);
+      }
+    }
+    for (const item of diff.added) {
+      const key = keyOfInput(item.object);
+      itemByKey.set(key, item);
+      const prev = entries.get(key);
+      const entry = this.#apply(item, prev);
+      if (entry === prev) continue;
+      entries.set(key, entry);
+      upserted.push(entry.stored);
+    }
+    this.#clean = { items: input.objects.slice(), itemByKey };
+    const changed = upserted.length > 0 || removed.length > 0;
+    if (changed) this.#publish(upserted, removed);
+    return { snapshot: this.#snapshot, changed, diagnostics: [] };
+  }
+
+  /** Publishes the next snapshot: the previous one with the changed objects patched in. */
+  #publish(upserted: readonly StoredObject[], removed: readonly StoredObject[]): void {
+    const version = this.#snapshot.version + 1;
+    this.#snapshot = updateSnapshot(this.#snapshot, upserted, removed, version)
+      ?? createSnapshot([...this.#entries.values()].map((e) => e.stored), version);
+  }
+
   /** The entry for a new version of an object: the previous entry itself when nothing changed. */
-  #apply(item: { object: KubeObject; origin?: Origin }, prev: Entry | undefined): Entry {
+  #apply(item: InputItem, prev: Entry | undefined): Entry {
     const object = item.object;
     const creationTimestamp = manifestCreationTimestamp(object) ?? prev?.firstLoaded ?? formatTimestamp(this.#clock());
     if (prev && !contentChanged(prev.input, object) && prev.stored.object.metadata.creationTimestamp === creationTimestamp) {
@@ -186,6 +289,53 @@ export class ObjectStore {
   #stored(object: KubeObject, origin: Origin | undefined): StoredObject {
     return Object.freeze(origin ? { object, origin } : { object });
   }
+}
+
+/** How far ahead diffItems looks for the item it lost sync on (a file's objects are contiguous). */
+const RESYNC_WINDOW = 4096;
+
+/**
+ * The items of `next` not in `last` and those of `last` not in `next`, by identity, walking both
+ * in order. Where they differ it looks ahead for the other side's item (a file added or removed
+ * is a run of items); an item it cannot match is reported on both sides, which costs the caller
+ * work but never correctness (a key whose item went and came back keeps its entry).
+ */
+function diffItems(last: readonly InputItem[], next: readonly InputItem[]): { added: InputItem[]; gone: InputItem[] } {
+  const added: InputItem[] = [];
+  const gone: InputItem[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < next.length && j < last.length) {
+    if (next[i] === last[j]) {
+      i++;
+      j++;
+      continue;
+    }
+    const a = next[i] as InputItem;
+    const b = last[j] as InputItem;
+    let skipNext = -1;
+    let skipLast = -1;
+    for (let k = 1; k <= RESYNC_WINDOW && (skipNext < 0 || skipLast < 0); k++) {
+      if (skipNext < 0 && next[i + k] === b) skipNext = k;
+      if (skipLast < 0 && last[j + k] === a) skipLast = k;
+      if (i + k >= next.length && j + k >= last.length) break;
+    }
+    if (skipNext > 0 && (skipLast < 0 || skipNext <= skipLast)) {
+      for (let k = 0; k < skipNext; k++) added.push(next[i + k] as InputItem);
+      i += skipNext;
+    } else if (skipLast > 0) {
+      for (let k = 0; k < skipLast; k++) gone.push(last[j + k] as InputItem);
+      j += skipLast;
+    } else {
+      added.push(a);
+      gone.push(b);
+      i++;
+      j++;
+    }
+  }
+  for (; i < next.length; i++) added.push(next[i] as InputItem);
+  for (; j < last.length; j++) gone.push(last[j] as InputItem);
+  return { added, gone };
 }
 
 function duplicateDiagnostic(item: { object: KubeObject; origin?: Origin }, places: string): Diagnostic {

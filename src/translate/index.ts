@@ -22,9 +22,9 @@ export { CONTROLLER_NAME } from './types.ts';
 export { SUPPORTED_FEATURES } from './features.ts';
 
 /**
- * Freezes the IR. Subtrees shared between routes (matches, backends, TLS profiles) are frozen
- * once: a frozen object is not walked again. Loops instead of Object.values: no array per
- * object (the IR has ~1M objects at N = 10k and this walk was 15% of translation time).
+ * Freezes an IR value and everything under it. Subtrees shared between routes (matches,
+ * backends, TLS profiles) are frozen once: a frozen object is not walked again. Loops instead
+ * of Object.values: no array per object.
  */
 function deepFreeze<T>(value: T): T {
   if (value === null || typeof value !== 'object' || Object.isFrozen(value)) return value;
@@ -38,6 +38,37 @@ function deepFreeze<T>(value: T): T {
   return value;
 }
 
+/**
+ * Whether every IR object is frozen (ir/types.ts: "treated as immutable (frozen in tests)"):
+ * under `node --test` (it sets NODE_TEST_CONTEXT), or with LASTMILE_DEEP_FREEZE=1 to catch a
+ * mutation in development. Otherwise only the IR's spine is frozen (see freezeIr).
+ */
+const DEEP_FREEZE = process.env['LASTMILE_DEEP_FREEZE'] === '1' || process.env['NODE_TEST_CONTEXT'] !== undefined;
+
+/**
+ * Freezes the IR's spine: the IR, its listeners, virtual hosts, route lists and RouteIRs: what
+ * the incremental translator (translator.ts) shares from one result to the next, so a consumer
+ * cannot change a later result through an earlier one. Their contents (matches, filters,
+ * backends, TLS profiles) are readonly by type and never written: the data plane compiles from
+ * them. Freezing ~1M objects one by one was 10% of a full translation at N = 10k (~150 ms;
+ * BENCHMARKS.md "Control plane"), ~70 ns an object, for no change in any output; tests keep
+ * the deep freeze, so a mutation anywhere in the pipeline fails them.
+ */
+function freezeIr(ir: GatewayIR): GatewayIR {
+  if (DEEP_FREEZE) return deepFreeze(ir);
+  for (const l of ir.listeners) {
+    for (const vh of l.virtualHosts) {
+      for (const r of vh.routes) Object.freeze(r);
+      Object.freeze(vh.routes);
+      Object.freeze(vh);
+    }
+    Object.freeze(l.virtualHosts);
+    Object.freeze(l.certificates);
+    Object.freeze(l);
+  }
+  Object.freeze(ir.listeners);
+  return Object.freeze(ir);
+}
 
 /** Translates one snapshot. Deterministic: the same input gives deep-equal output. */
 export function translate(input: TranslateInput): TranslateResult {
@@ -61,6 +92,6 @@ export function translate(input: TranslateInput): TranslateResult {
   // 6. Remaining statuses, then the IR.
   ancestors.writeStatuses(ctx);
   finishGatewayStatuses(ctx, gateways);
-  const ir: GatewayIR = deepFreeze(buildIr(gateways, entries));
+  const ir: GatewayIR = freezeIr(buildIr(gateways, entries));
   return { ir, statuses: ctx.statuses.result(), diagnostics: ctx.diagnostics.sort(compareDiagnostics) };
 }

@@ -54,12 +54,18 @@ export function buildIr(gateways: readonly GatewayModel[], entries: readonly Rou
 
 function virtualHost(hostname: string, list: RouteEntry[]): VirtualHostIR {
   const sorted = [...list].sort((a, b) => comparePrecedence(a.precedence, b.precedence));
-  // The same route match reached through two listeners of one Gateway is one route.
-  const seen = new Set<string>();
+  // The same route match reached through two listeners of one Gateway is one route. Gateways
+  // are told apart by their rank (one per Gateway, translate/index.ts): no key string per route.
+  const seen = new Map<string, number[]>();
   const routes = sorted.filter((e) => {
-    const key = `${e.ir.name}|${e.ir.gateway.namespace}/${e.ir.gateway.name}`;
-    if (seen.has(key)) return false;
-    seen.add(key);
+    const gateway = e.precedence.gatewayRank;
+    const ranks = seen.get(e.ir.name);
+    if (!ranks) {
+      seen.set(e.ir.name, [gateway]);
+      return true;
+    }
+    if (ranks.includes(gateway)) return false;
+    ranks.push(gateway);
     return true;
   });
   return { hostname, routes: routes.map((e) => e.ir) };

@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import type { KubeObject } from '../api/meta.ts';
 import { objectKey } from '../api/meta.ts';
 import { createCa } from '../pki/generate.ts';
-import { createSnapshot } from '../store/create-snapshot.ts';
-import type { Snapshot } from '../store/snapshot.ts';
+import { createSnapshot, updateSnapshot } from '../store/create-snapshot.ts';
+import type { Snapshot, StoredObject } from '../store/snapshot.ts';
 import { CasePki, loadCase } from '../../test/golden/harness.ts';
 import { translate } from './index.ts';
 import { createTranslator } from './translator.ts';
@@ -114,11 +114,25 @@ test('Translator equals translate over randomized edit sequences', async () => {
 
     const steps: { snapshot: Snapshot; now: Date }[] = [];
     const stored = new Map<string, { object: KubeObject }>();
+    let last: Snapshot | undefined;
     const snap = (i: number): Snapshot => {
-      // Keep StoredObject identity for unchanged objects, as the store does.
-      for (const [k, o] of objects) if (stored.get(k)?.object !== o) stored.set(k, { object: o });
-      for (const k of [...stored.keys()]) if (!objects.has(k)) stored.delete(k);
-      return createSnapshot([...stored.values()], i + 1);
+      // Keep StoredObject identity for unchanged objects, as the store does; odd seeds also
+      // patch the previous snapshot as the store does (unchanged kinds share their lists).
+      const upserted: StoredObject[] = [];
+      const removed: StoredObject[] = [];
+      for (const [k, o] of objects) {
+        if (stored.get(k)?.object === o) continue;
+        const next = { object: o };
+        stored.set(k, next);
+        upserted.push(next);
+      }
+      for (const [k, o] of [...stored]) {
+        if (objects.has(k)) continue;
+        stored.delete(k);
+        removed.push(o);
+      }
+      last = (seed % 2 === 1 && last ? updateSnapshot(last, upserted, removed, i + 1) : undefined) ?? createSnapshot([...stored.values()], i + 1);
+      return last;
     };
     steps.push({ snapshot: snap(0), now: new Date(T0) });
     for (let i = 1; i <= 40; i++) {

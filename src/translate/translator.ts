@@ -31,12 +31,12 @@ import type { Diagnostic } from '../validation/diagnostic.ts';
 import { compareDiagnostics } from './diagnostic-order.ts';
 import { translate } from './index.ts';
 import type { ComputedStatus, TranslateInput, TranslateResult } from './types.ts';
+import { ROUTE_KINDS, Relations, policyServices, routeServices } from './relations.ts';
 
 /** Every kind translation reads (src/translate/**: snapshot.list and snapshot.get). */
 const KINDS = ['GatewayClass', 'Gateway', 'HTTPRoute', 'GRPCRoute', 'ReferenceGrant', 'BackendTLSPolicy', 'Service', 'EndpointSlice', 'ConfigMap', 'Secret'] as const;
 /** Kinds whose changes the incremental path handles; any other change is a full translation. */
 const INCREMENTAL_KINDS: ReadonlySet<string> = new Set(['BackendTLSPolicy', 'ConfigMap']);
-const ROUTE_KINDS = ['HTTPRoute', 'GRPCRoute'] as const;
 
 export interface Translator {
   /** Same contract and same result as `translate(input)`. */
@@ -49,12 +49,13 @@ export interface Translator {
 export function createTranslator(): Translator {
   let last: { input: TranslateInput; result: TranslateResult } | undefined;
   let lastMode: 'full' | 'incremental' | undefined;
+  const relations: { current?: Relations } = {};
   return {
     get lastMode() {
       return lastMode;
     },
     translate(input: TranslateInput): TranslateResult {
-      const incremental = last ? tryIncremental(last.input, last.result, input) : undefined;
+      const incremental = last ? tryIncremental(last.input, last.result, input, relations) : undefined;
       const result = incremental ?? translate(input);
       lastMode = incremental ? 'incremental' : 'full';
       last = { input, result };
@@ -102,6 +103,7 @@ function nsNameOf(s: StoredObject): string {
 function changedKeys(before: Snapshot, after: Snapshot, kind: string): string[] {
   const a = before.list(kind);
   const b = after.list(kind);
+  if (a === b) return []; // the store shares the lists of kinds that did not change
   if (a.length === b.length) {
     // Same length: usually the same objects in the same places, a few replaced (an edit).
     const out: string[] = [];
@@ -127,45 +129,10 @@ function changedKeys(before: Snapshot, after: Snapshot, kind: string): string[] 
   return out;
 }
 
-/** `ns/name` of the Services a policy targets. */
-const policyTargetsCache = new WeakMap<object, readonly string[]>();
-function policyServices(p: BackendTLSPolicy): readonly string[] {
-  let out = policyTargetsCache.get(p);
-  if (!out) {
-    const ns = p.metadata.namespace ?? '';
-    out = (p.spec?.targetRefs ?? []).filter((t) => (t.group ?? '') === '' && t.kind === 'Service').map((t) => `${ns}/${t.name}`);
-    policyTargetsCache.set(p, out);
-  }
-  return out;
-}
-
 /** `ns/name` of the ConfigMaps a policy names as CA. */
 function policyConfigMaps(p: BackendTLSPolicy): string[] {
   const ns = p.metadata.namespace ?? '';
   return (p.spec?.validation?.caCertificateRefs ?? []).filter((r) => (r.group ?? '') === '' && r.kind === 'ConfigMap').map((r) => `${ns}/${r.name}`);
-}
-
-/** `ns/name` of the Services a route's backendRefs name (any kind is kept: only Services match). */
-const routeServicesCache = new WeakMap<object, readonly string[]>();
-function routeServices(r: HTTPRoute | GRPCRoute): readonly string[] {
-  let out = routeServicesCache.get(r);
-  if (!out) {
-    const ns = r.metadata.namespace ?? '';
-    const set = new Set<string>();
-    for (const rule of r.spec?.rules ?? []) {
-      for (const ref of rule.backendRefs ?? []) set.add(`${ref.namespace ?? ns}/${ref.name}`);
-    }
-    out = [...set];
-    routeServicesCache.set(r, out);
-  }
-  return out;
-}
-
-/** Adds `keys` to `set`; true when any was new. */
-function addAll(set: Set<string>, keys: readonly string[]): boolean {
-  const size = set.size;
-  for (const k of keys) set.add(k);
-  return set.size !== size;
 }
 
 function nsName(key: string): string {
@@ -173,7 +140,7 @@ function nsName(key: string): string {
   return key.slice(key.indexOf('/') + 1);
 }
 
-function tryIncremental(prevInput: TranslateInput, prev: TranslateResult, input: TranslateInput): TranslateResult | undefined {
+function tryIncremental(prevInput: TranslateInput, prev: TranslateResult, input: TranslateInput, relations: { current?: Relations }): TranslateResult | undefined {
   // The result carries over lastTransitionTimes from previousStatuses: only this translator's
   // own last statuses let unchanged objects keep their previous status as it is.
   if (input.previousStatuses !== prev.statuses || input.defaultAddress !== prevInput.defaultAddress) return undefined;
@@ -191,7 +158,6 @@ function tryIncremental(prevInput: TranslateInput, prev: TranslateResult, input:
 
   // The policies whose outcome can change, old and new versions.
   const affectedPolicies = new Set(changedPolicies.map(nsName));
-  const services = new Set<string>();
   if (changedConfigMaps.length > 0) {
     const maps = new Set(changedConfigMaps.map(nsName));
     for (const snap of [before, after]) {
@@ -200,49 +166,65 @@ function tryIncremental(prevInput: TranslateInput, prev: TranslateResult, input:
       }
     }
   }
-  for (const snap of [before, after]) {
-    for (const s of snap.list<BackendTLSPolicy>('BackendTLSPolicy')) {
-      if (affectedPolicies.has(nsNameOf(s))) for (const k of policyServices(s.object)) services.add(k);
-    }
-  }
+  const rel = relations.current?.snapshot === before && relations.current.advance(after, affectedPolicies)
+    ? relations.current
+    : (relations.current = new Relations(after));
 
-  // Close over "policies targeting these Services" and "routes referring to them".
-  const policies = after.list<BackendTLSPolicy>('BackendTLSPolicy');
-  const routes = ROUTE_KINDS.flatMap((k) => after.list<HTTPRoute | GRPCRoute>(k));
-  const limit = Math.max(64, (policies.length + routes.length) / 10);
-  const pickedPolicies = new Set<StoredObject<BackendTLSPolicy>>();
+  // Close over "policies targeting these Services" and "routes referring to them": a walk from
+  // the affected policies' Services through the reverse indexes.
+  const policyCount = after.list('BackendTLSPolicy').length;
+  const routeCount = ROUTE_KINDS.reduce((n, k) => n + after.list(k).length, 0);
+  const limit = Math.max(64, (policyCount + routeCount) / 10);
+  const pickedPolicies = new Map<string, StoredObject<BackendTLSPolicy>>();
   const pickedRoutes = new Set<StoredObject<HTTPRoute | GRPCRoute>>();
-  for (let grew = true; grew;) {
-    grew = false;
-    for (const s of policies) {
-      if (pickedPolicies.has(s)) continue;
-      if (affectedPolicies.has(nsNameOf(s)) || policyServices(s.object).some((k) => services.has(k))) {
-        pickedPolicies.add(s);
-        grew = addAll(services, policyServices(s.object)) || grew;
-      }
+  const services = new Set<string>();
+  const queue: string[] = [];
+  const reach = (keys: readonly string[]): void => {
+    for (const k of keys) {
+      if (services.has(k)) continue;
+      services.add(k);
+      queue.push(k);
     }
-    for (const s of routes) {
-      if (pickedRoutes.has(s) || !routeServices(s.object).some((k) => services.has(k))) continue;
+  };
+  const pickPolicy = (key: string): void => {
+    if (pickedPolicies.has(key)) return;
+    const slash = key.indexOf('/');
+    const s = after.get<BackendTLSPolicy>('BackendTLSPolicy', key.slice(0, slash), key.slice(slash + 1));
+    if (!s) return;
+    pickedPolicies.set(key, s);
+    reach(policyServices(s.object));
+  };
+  for (const key of affectedPolicies) {
+    const slash = key.indexOf('/');
+    const old = before.get<BackendTLSPolicy>('BackendTLSPolicy', key.slice(0, slash), key.slice(slash + 1));
+    if (old) reach(policyServices(old.object));
+    pickPolicy(key);
+  }
+  for (let svc = queue.pop(); svc !== undefined; svc = queue.pop()) {
+    for (const key of rel.policies.get(svc) ?? []) pickPolicy(key);
+    for (const s of rel.routes.get(svc) ?? []) {
+      if (pickedRoutes.has(s)) continue;
       pickedRoutes.add(s);
-      grew = addAll(services, routeServices(s.object)) || grew;
+      reach(routeServices(s.object));
     }
     if (pickedPolicies.size + pickedRoutes.size > limit) return undefined; // a full run costs about the same
   }
 
   // The small snapshot: the closure, plus everything translation reads by reference.
-  const objects: StoredObject[] = [...pickedPolicies, ...pickedRoutes];
+  const objects: StoredObject[] = [...pickedPolicies.values(), ...pickedRoutes];
   for (const kind of ['GatewayClass', 'Gateway', 'ReferenceGrant', 'Secret', 'ConfigMap']) objects.push(...after.list(kind));
-  for (const s of after.list('Service')) if (services.has(nsNameOf(s))) objects.push(s);
-  for (const s of after.list('EndpointSlice')) {
-    const label = s.object.metadata.labels?.['kubernetes.io/service-name'];
-    if (label !== undefined && services.has(`${s.object.metadata.namespace ?? ''}/${label}`)) objects.push(s);
+  for (const svc of services) {
+    const slash = svc.indexOf('/');
+    const s = after.get('Service', svc.slice(0, slash), svc.slice(slash + 1));
+    if (s) objects.push(s);
+    for (const slice of rel.slices.get(svc) ?? []) objects.push(slice);
   }
   const sub = translate({ ...input, snapshot: createSnapshot(objects, after.version) });
 
   // Keys whose statuses and diagnostics come from the small run.
   const owned = new Set<string>();
   for (const k of affectedPolicies) owned.add(`BackendTLSPolicy/${k}`);
-  for (const s of pickedPolicies) owned.add(keyOf(s));
+  for (const s of pickedPolicies.values()) owned.add(keyOf(s));
   for (const s of pickedRoutes) owned.add(keyOf(s));
 
   const ir = spliceIr(prev.ir, sub.ir, new Set([...pickedRoutes].map(keyOf)));

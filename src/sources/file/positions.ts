@@ -6,6 +6,9 @@ import type { Document, LineCounter, Node } from 'yaml';
 import { isAlias, isMap, isPair, isScalar, isSeq } from 'yaml';
 import type { FieldPath, Origin } from '../origin.ts';
 
+/** Maps a source offset to its line and column (the `yaml` package's LineCounter, or a shifted one). */
+export type LinePositions = Pick<LineCounter, 'linePos'>;
+
 /** One step of a walk: the key node (maps) and the value node found under it. */
 interface Step {
   readonly key?: Node;
@@ -65,7 +68,7 @@ export function positionIn(
   doc: Document,
   root: unknown,
   path: FieldPath,
-  lineCounter: LineCounter,
+  lineCounter: LinePositions,
   file: string,
   fallback: Origin,
 ): Origin {

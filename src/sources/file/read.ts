@@ -32,6 +32,11 @@ export interface FileListing {
   diagnostics: Diagnostic[];
   /** Given paths that do not exist (a diagnostic was also produced for each). */
   missing: string[];
+  /**
+   * A symlink was followed under a given directory: a file may then be reachable by two names,
+   * of which the listing keeps one, so a change reported under another name means nothing alone.
+   */
+  symlinks: boolean;
 }
 
 /** True for a name the directory walk reads. */
@@ -63,6 +68,7 @@ export async function listManifestFiles(paths: readonly string[]): Promise<FileL
   const missing: string[] = [];
   const byRealPath = new Map<string, string>();
   const visitedDirs = new Set<string>();
+  let symlinks = false;
 
   /** `knownReal`: the file's real path when the caller already knows it (see walk). */
   const addFile = async (file: string, knownReal?: string): Promise<void> => {
@@ -96,6 +102,7 @@ export async function listManifestFiles(paths: readonly string[]): Promise<FileL
       let isDir = entry.isDirectory();
       let isFile = entry.isFile();
       if (entry.isSymbolicLink()) {
+        symlinks = true;
         try {
           const target = await stat(path);
           isDir = target.isDirectory();
@@ -131,7 +138,7 @@ export async function listManifestFiles(paths: readonly string[]): Promise<FileL
     else diagnostics.push({ severity: 'error', code: 'read_error', file: path, message: 'not a regular file or a directory' });
   }
   const files = [...byRealPath.values()].sort();
-  return { files, diagnostics, missing };
+  return { files, diagnostics, missing, symlinks };
 }
 
 /**

@@ -4,7 +4,7 @@ import { mkdtemp, mkdir, rename, rm, symlink, writeFile } from 'node:fs/promises
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { watchPaths } from './watch.ts';
+import { watchPaths, type WatchChange } from './watch.ts';
 
 async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'lastmile-watch-'));
@@ -16,12 +16,15 @@ async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
 }
 
 /** Counts calls; `next()` resolves on the next call or rejects after `ms`. */
-function counter(): { onChange: () => void; count: () => number; next: (ms: number) => Promise<number> } {
+function counter(): { onChange: (change: WatchChange) => void; count: () => number; last: () => WatchChange | undefined; next: (ms: number) => Promise<number> } {
   let calls = 0;
+  let last: WatchChange | undefined;
   let waiters: (() => void)[] = [];
   return {
-    onChange: () => {
+    last: () => last,
+    onChange: (change) => {
       calls++;
+      last = change;
       const w = waiters;
       waiters = [];
       for (const resolve of w) resolve();
@@ -147,6 +150,46 @@ test('a file created then deleted between two rescans is reported deleted (the r
       await rm(join(dir, 't.yaml'));
       const elapsed = await deleted;
       assert.ok(elapsed < 2500, `took ${elapsed} ms`);
+    } finally {
+      w.watcher.close();
+    }
+  });
+});
+
+test('a write names the file written; a new directory or a symlink says "anything"; swap files say nothing', async () => {
+  await withDir(async (dir) => {
+    await mkdir(join(dir, 'team'));
+    const file = join(dir, 'team', 'a.yaml');
+    await writeFile(file, 'a: 1\n');
+    const w = await start([dir], { debounceMs: 20, pollMs: 60_000 });
+    try {
+      assert.deepEqual(w.last(), {}, 'the first call, once set up, says "anything"');
+      let next = w.next(2000);
+      await writeFile(file, 'a: 2\n');
+      await next;
+      assert.deepEqual(w.last(), { paths: [file] });
+      // A rename-save through a dot-named temporary file names the file only.
+      next = w.next(2000);
+      await writeFile(join(dir, 'team', '.a.yaml.tmp'), 'a: 3\n');
+      await rename(join(dir, 'team', '.a.yaml.tmp'), file);
+      await next;
+      assert.deepEqual(w.last(), { paths: [file] });
+      // Creating a file names it.
+      next = w.next(2000);
+      await writeFile(join(dir, 'b.yaml'), 'b: 1\n');
+      await next;
+      assert.deepEqual(w.last(), { paths: [join(dir, 'b.yaml')] });
+      next = w.next(2000);
+      await mkdir(join(dir, 'new-team'));
+      await writeFile(join(dir, 'new-team', 'c.yaml'), 'c: 1\n');
+      await next;
+      assert.deepEqual(w.last(), {}, 'a new directory: list everything');
+      // Only an editor's swap file: nothing the caller reads changed, no call.
+      const before = w.count();
+      await writeFile(join(dir, 'team', '.a.yaml.swp'), 'x');
+      await writeFile(join(dir, 'notes.txt'), 'x');
+      await sleep(300);
+      assert.equal(w.count(), before);
     } finally {
       w.watcher.close();
     }

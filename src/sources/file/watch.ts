@@ -8,11 +8,16 @@
  * cheap fingerprint (path, inode, size, mtime of every manifest file) and calls back when it
  * differs. The caller re-reads and compares content, so a spurious call costs little; a missed
  * change is never late by more than the poll interval.
+ *
+ * Each call says what changed when fs.watch said it (WatchChange.paths: the manifest files
+ * written, created or deleted), so the caller can look at those files only; a call from the
+ * rescan, or after an event that is not about a plain manifest file (a directory, a symlink, a
+ * dot-named entry such as a ConfigMap volume's `..data`), says "anything" (no paths).
  */
 import { watch, type FSWatcher } from 'node:fs';
-import { stat } from 'node:fs/promises';
-import { dirname } from 'node:path';
-import { listManifestFiles } from './read.ts';
+import { lstat, stat } from 'node:fs/promises';
+import { basename, dirname, join, relative, sep } from 'node:path';
+import { isManifestName, listManifestFiles } from './read.ts';
 
 export interface WatchOptions {
   /** Quiet time after the last event before calling back (events come in bursts). */
@@ -25,10 +30,48 @@ export interface Watcher {
   close(): void;
 }
 
-const DEFAULT_DEBOUNCE_MS = 100;
+/** What a call reports. */
+export interface WatchChange {
+  /**
+   * The manifest files (named as listManifestFiles names them) that were written, created or
+   * deleted, when that is all that changed as far as fs.watch said; undefined when anything may
+   * have changed (the rescan found a difference, an event was not about a plain manifest file,
+   * the watch was just set up).
+   */
+  readonly paths?: readonly string[];
+}
+
+/**
+ * 15 ms: an edit should be applied within 50 ms p99 (issue "Performance"), and the bursts of
+ * one save (truncate + write, or write a temporary file + rename) take a few ms. A reload that
+ * lands inside a longer burst is harmless: a truncated file keeps its objects, a half-written
+ * one fails to parse and keeps its objects, and the burst's last event brings one more reload
+ * (serve coalesces events that arrive during a reload). What the short wait costs is extra
+ * reloads during bulk changes (a `git checkout` of many files); the loader makes each cheap
+ * (only changed files are read, only changed documents validated), and the max wait below
+ * bounds how long a steady stream of events can hold a reload back.
+ */
+const DEFAULT_DEBOUNCE_MS = 15;
 const DEFAULT_POLL_MS = 2000;
-/** A rescan base no real fingerprint equals: the next rescan reports a change. */
-const UNKNOWN_FINGERPRINT = '\0unknown';
+
+/** What the rescan compares: every manifest file's signature, and the paths that are missing. */
+interface Fingerprint {
+  readonly files: Map<string, string>;
+  readonly missing: string;
+  /** The listing followed a symlink: a file may have two names, so an event's name is not trusted. */
+  readonly symlinks: boolean;
+}
+
+/** Inode, size, mtime and ctime: a write changes at least one of them. */
+function signatureOf(info: { ino: number; size: number; mtimeMs: number; ctimeMs: number }): string {
+  return `${info.ino}\0${info.size}\0${info.mtimeMs}\0${info.ctimeMs}`;
+}
+
+function sameFingerprint(a: Fingerprint, b: Fingerprint): boolean {
+  if (a.missing !== b.missing || a.files.size !== b.files.size) return false;
+  for (const [file, signature] of a.files) if (b.files.get(file) !== signature) return false;
+  return true;
+}
 
 /**
  * Calls `onChange` (debounced) when anything under `paths` may have changed. Directories are
@@ -36,17 +79,21 @@ const UNKNOWN_FINGERPRINT = '\0unknown';
  * rename-save. Never throws for a missing path: it is picked up by the rescan once it appears.
  * Calls back once right after it is set up (see below).
  */
-export function watchPaths(paths: readonly string[], onChange: () => void, options: WatchOptions = {}): Watcher {
+export function watchPaths(paths: readonly string[], onChange: (change: WatchChange) => void, options: WatchOptions = {}): Watcher {
   const debounceMs = options.debounceMs ?? DEFAULT_DEBOUNCE_MS;
   const pollMs = options.pollMs ?? DEFAULT_POLL_MS;
   // Under a steady stream of events the debounce alone would never fire.
-  const maxWaitMs = Math.max(debounceMs * 10, 1000);
+  const maxWaitMs = Math.max(debounceMs * 10, 250);
   const watchers = new Map<string, { watcher: FSWatcher; ino: number }>();
+  /** Watched paths that are directories (watched recursively): their events name files. */
+  const directories = new Set<string>();
   let closed = false;
   let timer: NodeJS.Timeout | undefined;
   let firstEventAt = 0;
-  let lastFingerprint: string | undefined;
+  let lastFingerprint: Fingerprint | undefined;
   let polling = false;
+  /** Files events named since the last call; undefined once an event named something else. */
+  let named: Set<string> | undefined = new Set();
 
   /**
    * Calls back, after re-basing the rescan on the files as they are now, before the caller reads
@@ -54,29 +101,92 @@ export function watchPaths(paths: readonly string[], onChange: () => void, optio
    * Otherwise a change fs.watch reported (a file created) followed by one it missed (the file
    * deleted: Node's recursive fs.watch on Linux does not report unlinks) cancel out between two
    * rescans, and the deletion is never noticed. A rescan that overwrites this base with an older
-   * look differs from it, so it reports, and the next callback re-bases again.
+   * look differs from it, so it reports, and the next callback re-bases again. When the events
+   * named only manifest files, only those are looked at: the base then holds what the caller
+   * sees after reading them, as a full look would.
    */
   const fire = (): void => {
     timer = undefined;
     firstEventAt = 0;
+    const batch = named;
+    named = new Set();
     if (closed) return;
-    void fingerprint()
-      .then(
-        (current) => {
-          lastFingerprint = current;
-        },
-        () => {
-          // Listing failed: no base; the next rescan that can list reports (harmless if spurious).
-          lastFingerprint = UNKNOWN_FINGERPRINT;
-        },
-      )
-      .then(() => {
-        if (!closed) onChange();
+    void rebase(batch)
+      .catch((): WatchChange => {
+        // Listing failed: no base; the next rescan that can list reports (harmless if spurious).
+        lastFingerprint = undefined;
+        return {};
+      })
+      .then((change) => {
+        if (!closed && change !== undefined) onChange(change);
       });
   };
 
-  const hint = (): void => {
+  /**
+   * Re-bases and says what changed: only the `batch` paths when they are all plain manifest
+   * files (present or gone) and the base names every other file; otherwise every file.
+   * Undefined: nothing the caller reads changed (e.g. only an editor's swap file).
+   */
+  const rebase = async (batch: Set<string> | undefined): Promise<WatchChange | undefined> => {
+    const base = lastFingerprint;
+    if (batch !== undefined && base !== undefined && !base.symlinks) {
+      const updates = new Map<string, string | undefined>();
+      let plain = true;
+      for (const path of batch) {
+        const found = await describe(path, base);
+        if (found === 'other') {
+          plain = false;
+          break;
+        }
+        if (found !== 'ignored') updates.set(path, found.signature);
+      }
+      if (plain) {
+        if (updates.size === 0) return undefined;
+        for (const [path, signature] of updates) {
+          if (signature === undefined) base.files.delete(path);
+          else base.files.set(path, signature);
+        }
+        return { paths: [...updates.keys()].sort() };
+      }
+    }
+    lastFingerprint = await fingerprint();
+    return {};
+  };
+
+  /**
+   * What a path an event named is: a manifest file (its signature; undefined when it is gone),
+   * nothing the caller reads ('ignored': an editor's swap or temporary file, a path that is not
+   * there and held none of our files), or 'other' (a directory, a symlink: look at everything).
+   */
+  const describe = async (path: string, base: Fingerprint): Promise<{ signature: string | undefined } | 'ignored' | 'other'> => {
+    const root = [...directories].find((dir) => {
+      const rel = relative(dir, path);
+      return rel !== '' && !rel.startsWith('..') && !rel.startsWith(sep);
+    });
+    if (root === undefined) return 'other';
+    // The listing reads nothing under a dot name (read.ts); with no symlink in the tree (checked
+    // by the caller) a dot-named file, or anything under a dot-named directory, is not read.
+    const hidden = relative(root, path).split(sep).some((part) => part.startsWith('.'));
+    let info;
+    try {
+      info = await lstat(path);
+    } catch {
+      if (base.files.has(path)) return { signature: undefined };
+      // A directory that went away takes its files with it.
+      const prefix = path + sep;
+      for (const file of base.files.keys()) if (file.startsWith(prefix)) return 'other';
+      return 'ignored';
+    }
+    if (!info.isFile()) return 'other';
+    if (hidden || !isManifestName(basename(path))) return 'ignored';
+    return { signature: signatureOf(info) };
+  };
+
+  /** An event: `name` is what fs.watch named under the watched directory `root`, if it did. */
+  const hint = (root?: string, name?: string | null): void => {
     if (closed) return;
+    if (root !== undefined && typeof name === 'string' && name !== '') named?.add(join(root, name));
+    else named = undefined;
     const now = Date.now();
     if (firstEventAt === 0) firstEventAt = now;
     if (timer) clearTimeout(timer);
@@ -87,6 +197,7 @@ export function watchPaths(paths: readonly string[], onChange: () => void, optio
   const stop = (path: string): void => {
     watchers.get(path)?.watcher.close();
     watchers.delete(path);
+    directories.delete(path);
   };
 
   /**
@@ -114,7 +225,9 @@ export function watchPaths(paths: readonly string[], onChange: () => void, optio
       if (current?.ino === ino) continue;
       stop(path);
       try {
-        const watcher = watch(target, { recursive, persistent: false }, hint);
+        // A directory's events name the entry that changed. A file is watched through its
+        // parent directory, whose other entries are not ours: its events say "anything".
+        const watcher = watch(target, { recursive, persistent: false }, (_event, name) => (recursive ? hint(path, name) : hint()));
         watcher.on('error', () => {
           // inotify failed or the directory went away: drop the watch; the rescan re-creates it.
           if (watchers.get(path)?.watcher === watcher) stop(path);
@@ -122,25 +235,24 @@ export function watchPaths(paths: readonly string[], onChange: () => void, optio
           hint();
         });
         watchers.set(path, { watcher, ino });
+        if (recursive) directories.add(path);
       } catch {
         // e.g. ENOSPC (inotify watch limit): the rescan still covers this path.
       }
     }
   };
 
-  const fingerprint = async (): Promise<string> => {
+  const fingerprint = async (): Promise<Fingerprint> => {
     const listing = await listManifestFiles(paths);
-    const parts: string[] = [];
+    const files = new Map<string, string>();
     for (const file of listing.files) {
       try {
-        const info = await stat(file);
-        parts.push(`${file}\0${info.ino}\0${info.size}\0${info.mtimeMs}\0${info.ctimeMs}`);
+        files.set(file, signatureOf(await stat(file)));
       } catch {
-        parts.push(`${file}\0gone`);
+        files.set(file, 'gone');
       }
     }
-    parts.push(`missing:${listing.missing.join('\0')}`);
-    return parts.join('\n');
+    return { files, missing: listing.missing.join('\0'), symlinks: listing.symlinks };
   };
 
   const poll = async (): Promise<void> => {
@@ -149,7 +261,7 @@ export function watchPaths(paths: readonly string[], onChange: () => void, optio
     try {
       await ensureWatchers();
       const current = await fingerprint();
-      if (lastFingerprint !== undefined && current !== lastFingerprint) hint();
+      if (lastFingerprint !== undefined && !sameFingerprint(current, lastFingerprint)) hint();
       lastFingerprint = current;
     } catch {
       // A listing error is the caller's to report on its next load; keep polling.
@@ -160,7 +272,7 @@ export function watchPaths(paths: readonly string[], onChange: () => void, optio
 
   // Once set up, call back once: a change made between the caller's first load and the start
   // of the watch would otherwise go unnoticed until the next change.
-  void poll().then(hint);
+  void poll().then(() => hint());
   const interval = setInterval(() => void poll(), pollMs);
   // The watcher alone does not keep the process alive: the server does.
   interval.unref();

@@ -7,7 +7,7 @@
 import { isIP } from 'node:net';
 import type { Service } from '../../api/core.ts';
 import type { BackendTLSPolicy } from '../../api/gateway-api.ts';
-import type { StoredObject } from '../../store/snapshot.ts';
+import type { Snapshot, StoredObject } from '../../store/snapshot.ts';
 import type { UpstreamTlsProfileIR } from '../../ir/types.ts';
 import { PolicyReason } from '../../status/conditions.ts';
 import { addDiagnostic, type TranslateContext } from '../context.ts';
@@ -57,6 +57,28 @@ export interface TargetModel {
   lostTo?: PolicyModel;
 }
 
+type BundleTrust = Extract<UpstreamTlsProfileIR['trust'], { kind: 'bundle' }>;
+
+/**
+ * One trust object per list of CA sources in a snapshot: within a snapshot the sources
+ * (`ConfigMap/ns/name`, ...) determine the bundle, and the policies of a namespace mostly name
+ * the same ConfigMaps. Sharing the object lets a profile's content hash reuse the CA bundle's
+ * canonical JSON (profile.ts) instead of escaping it again for every policy (10k at N = 10k).
+ */
+const trustBySnapshot = new WeakMap<Snapshot, Map<string, BundleTrust>>();
+
+function bundleTrust(snapshot: Snapshot, results: readonly CaRefResult[]): BundleTrust {
+  let byKey = trustBySnapshot.get(snapshot);
+  if (!byKey) trustBySnapshot.set(snapshot, (byKey = new Map()));
+  const key = results.map((r) => r.source).join('\n');
+  let trust = byKey.get(key);
+  if (!trust) {
+    trust = { kind: 'bundle', caPem: results.flatMap((r) => r.pems ?? []).join(''), sources: results.map((r) => r.source) };
+    byKey.set(key, trust);
+  }
+  return trust;
+}
+
 function resolveCa(ctx: TranslateContext, p: BackendTLSPolicy, namespace: string): CaResolution {
   const v = p.spec?.validation;
   const refs = v?.caCertificateRefs ?? [];
@@ -68,11 +90,7 @@ function resolveCa(ctx: TranslateContext, p: BackendTLSPolicy, namespace: string
   const results = refs.map((ref, i) => resolveCaRef(ctx.snapshot, namespace, ref, i));
   const errors = results.filter((r) => r.error);
   if (errors.length === 0) {
-    const pems = results.flatMap((r) => r.pems ?? []);
-    return {
-      ok: true, allInvalid: false, refs: results,
-      trust: { kind: 'bundle', caPem: pems.join(''), sources: results.map((r) => r.source) },
-    };
+    return { ok: true, allInvalid: false, refs: results, trust: bundleTrust(ctx.snapshot, results) };
   }
   const allKind = errors.every((r) => r.error?.reason === 'InvalidKind');
   return {

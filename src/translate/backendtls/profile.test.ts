@@ -24,3 +24,19 @@ test('profileId is stable across key order and changes with any field', () => {
   assert.notEqual(profileId({ ...base, clientCertificate: { certPem: 'c', keyPem: 'k', source: 'Secret/ns/c' } }), id);
   assert.notEqual(profileId({ ...base, alpn: ['h2'] }), id);
 });
+
+test('profileId is the sha256 of the canonical JSON, whether the trust object is shared or not', async () => {
+  const { createHash } = await import('node:crypto');
+  const reference = (p: object): string => createHash('sha256').update(canonicalJson(p)).digest('hex');
+  const shared = base.trust;
+  const variants = [
+    base,
+    { ...base, sni: 'b.example.com', trust: shared },
+    { ...base, trust: { kind: 'system' as const } },
+    { ...base, clientCertificate: { certPem: 'c', keyPem: 'k', source: 'Secret/ns/c' }, minVersion: 'TLSv1.3' as const, ciphers: undefined },
+    { ...base, trust: { ...shared, caPem: 'line\n"quoted"\u2028' } },
+  ];
+  for (const p of variants) assert.equal(profileId(p), reference(p));
+  // Asked again with the same (memoized) trust object: the same answers.
+  for (const p of variants) assert.equal(profileId(p), reference(p));
+});

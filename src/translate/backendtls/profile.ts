@@ -6,22 +6,62 @@
 import { createHash } from 'node:crypto';
 import type { UpstreamTlsProfileIR } from '../../ir/types.ts';
 import type { PolicyModel } from './policies.ts';
+import { sortSmall } from '../order.ts';
 
-/** JSON with object keys sorted at every level: the same content always hashes the same. */
+/**
+ * JSON with object keys sorted at every level: the same content always hashes the same.
+ * Written with loops and string appends rather than entries/filter/sort/map/join: one profile
+ * per policy is hashed, and at 10k policies the array-building version cost ~120 ms of a full
+ * translation (BENCHMARKS.md "Control plane"). The output is the same, byte for byte: keys in
+ * UTF-16 code unit order (Array.prototype.sort's default), undefined properties left out.
+ */
 export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (Array.isArray(value)) {
+    let out = '[';
+    for (let i = 0; i < value.length; i++) {
+      if (i > 0) out += ',';
+      // As Array.prototype.join: an item with no JSON form (undefined) is written as nothing.
+      out += canonicalJson(value[i]) ?? '';
+    }
+    return `${out}]`;
+  }
   if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+    const record = value as Record<string, unknown>;
+    const keys = sortSmall(Object.keys(record));
+    let out = '{';
+    let first = true;
+    for (const key of keys) {
+      const v = record[key];
+      if (v === undefined) continue;
+      if (!first) out += ',';
+      first = false;
+      out += `${JSON.stringify(key)}:${canonicalJson(v)}`;
+    }
+    return `${out}}`;
   }
   return JSON.stringify(value);
 }
 
+/**
+ * Canonical JSON of trust objects, by identity: policies.ts shares one trust object between
+ * the policies naming the same CA sources, and its CA bundle (kilobytes of PEM) is the bulk of
+ * a profile's JSON. Trust objects are not changed once built (the IR is immutable).
+ */
+const trustJson = new WeakMap<object, string>();
+
 /** sha256 over the canonical JSON of every field but `id`. */
 export function profileId(profile: Omit<UpstreamTlsProfileIR, 'id'>): string {
-  return createHash('sha256').update(canonicalJson(profile)).digest('hex');
+  let trust = trustJson.get(profile.trust);
+  if (trust === undefined) trustJson.set(profile.trust, (trust = canonicalJson(profile.trust)));
+  // The same text as canonicalJson(profile): keys in order, `trust` from the memo.
+  const record = profile as unknown as Record<string, unknown>;
+  let out = '{';
+  for (const key of sortSmall(Object.keys(record))) {
+    const v = record[key];
+    if (v === undefined) continue;
+    out += `${out === '{' ? '' : ','}${JSON.stringify(key)}:${key === 'trust' ? trust : canonicalJson(v)}`;
+  }
+  return createHash('sha256').update(`${out}}`).digest('hex');
 }
 
 interface CachedProfile {

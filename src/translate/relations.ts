@@ -1,0 +1,104 @@
+/**
+ * Reverse indexes the incremental translator (translator.ts) walks instead of scanning every
+ * policy, route and EndpointSlice on each edit: which policies target a Service, which routes
+ * send traffic to it, which EndpointSlices belong to it. At N = 10k the scans cost more than the
+ * small translation itself (~10 ms of a ~17 ms edit; BENCHMARKS.md "Control plane").
+ *
+ * An index describes one snapshot. It follows the translator from snapshot to snapshot when only
+ * BackendTLSPolicies changed (the incremental case: routes and EndpointSlices are the same
+ * objects) and is rebuilt from scratch otherwise, which happens after a full translation: an
+ * O(N) walk next to an O(N) translation.
+ */
+import type { BackendTLSPolicy, GRPCRoute, HTTPRoute } from '../api/gateway-api.ts';
+import type { Snapshot, StoredObject } from '../store/snapshot.ts';
+
+export const ROUTE_KINDS = ['HTTPRoute', 'GRPCRoute'] as const;
+
+/** `ns/name` of the Services a policy targets (remembered per object). */
+const policyTargetsCache = new WeakMap<object, readonly string[]>();
+export function policyServices(p: BackendTLSPolicy): readonly string[] {
+  let out = policyTargetsCache.get(p);
+  if (!out) {
+    const ns = p.metadata.namespace ?? '';
+    out = (p.spec?.targetRefs ?? []).filter((t) => (t.group ?? '') === '' && t.kind === 'Service').map((t) => `${ns}/${t.name}`);
+    policyTargetsCache.set(p, out);
+  }
+  return out;
+}
+
+/** `ns/name` of the Services a route's backendRefs name (any kind is kept: only Services match). */
+const routeServicesCache = new WeakMap<object, readonly string[]>();
+export function routeServices(r: HTTPRoute | GRPCRoute): readonly string[] {
+  let out = routeServicesCache.get(r);
+  if (!out) {
+    const ns = r.metadata.namespace ?? '';
+    const set = new Set<string>();
+    for (const rule of r.spec?.rules ?? []) {
+      for (const ref of rule.backendRefs ?? []) set.add(`${ref.namespace ?? ns}/${ref.name}`);
+    }
+    out = [...set];
+    routeServicesCache.set(r, out);
+  }
+  return out;
+}
+
+function add<T>(index: Map<string, Set<T>>, key: string, value: T): void {
+  let set = index.get(key);
+  if (!set) index.set(key, (set = new Set()));
+  set.add(value);
+}
+
+/** Policy, route and EndpointSlice relations of one snapshot, by Service `ns/name`. */
+export class Relations {
+  /** The snapshot described. */
+  snapshot: Snapshot;
+  /** Service -> `ns/name` of the policies targeting it. */
+  readonly policies = new Map<string, Set<string>>();
+  /** Service -> routes naming it in a backendRef (the stored objects: they do not change here). */
+  readonly routes = new Map<string, Set<StoredObject<HTTPRoute | GRPCRoute>>>();
+  /** Service -> its EndpointSlices (label `kubernetes.io/service-name`). */
+  readonly slices = new Map<string, StoredObject[]>();
+  readonly #routeLists: readonly (readonly StoredObject[])[];
+  readonly #sliceList: readonly StoredObject[];
+
+  constructor(snapshot: Snapshot) {
+    this.snapshot = snapshot;
+    for (const s of snapshot.list<BackendTLSPolicy>('BackendTLSPolicy')) this.#addPolicy(s.object);
+    this.#routeLists = ROUTE_KINDS.map((k) => snapshot.list(k));
+    for (const s of ROUTE_KINDS.flatMap((k) => snapshot.list<HTTPRoute | GRPCRoute>(k))) {
+      for (const svc of routeServices(s.object)) add(this.routes, svc, s);
+    }
+    this.#sliceList = snapshot.list('EndpointSlice');
+    for (const s of this.#sliceList) {
+      const label = s.object.metadata.labels?.['kubernetes.io/service-name'];
+      if (label === undefined) continue;
+      const svc = `${s.object.metadata.namespace ?? ''}/${label}`;
+      const list = this.slices.get(svc);
+      if (list) list.push(s);
+      else this.slices.set(svc, [s]);
+    }
+  }
+
+  /**
+   * Moves the index to `after`, where only the policies `changed` (`ns/name`) differ from the
+   * snapshot described; false when routes or EndpointSlices differ too (build a new index).
+   */
+  advance(after: Snapshot, changed: Iterable<string>): boolean {
+    if (this.#sliceList !== after.list('EndpointSlice') || ROUTE_KINDS.some((k, i) => after.list(k) !== this.#routeLists[i])) return false;
+    for (const key of changed) {
+      const slash = key.indexOf('/');
+      const [ns, name] = [key.slice(0, slash), key.slice(slash + 1)];
+      const old = this.snapshot.get<BackendTLSPolicy>('BackendTLSPolicy', ns, name);
+      if (old) for (const svc of policyServices(old.object)) this.policies.get(svc)?.delete(key);
+      const now = after.get<BackendTLSPolicy>('BackendTLSPolicy', ns, name);
+      if (now) this.#addPolicy(now.object);
+    }
+    this.snapshot = after;
+    return true;
+  }
+
+  #addPolicy(p: BackendTLSPolicy): void {
+    const key = `${p.metadata.namespace ?? ''}/${p.metadata.name ?? ''}`;
+    for (const svc of policyServices(p)) add(this.policies, svc, key);
+  }
+}
