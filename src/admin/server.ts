@@ -26,6 +26,13 @@ export interface AdminState {
   generation(): number;
   /** The last upstream TLS handshakes, oldest first (`/debug/handshakes`); optional. */
   handshakes?(): readonly HandshakeRecord[];
+  /** Why `ready()` is false, for the /readyz body; optional. */
+  notReadyReason?(): string;
+  /**
+   * Kubernetes mode only: watch and status-write counters and the Lease state
+   * (`/debug/kubernetes`; 404 when absent, i.e. in file mode).
+   */
+  kubernetes?(): unknown;
 }
 
 export interface AdminServer {
@@ -68,7 +75,7 @@ export async function handleAdmin(req: IncomingMessage, res: ServerResponse, sta
       return;
     case '/readyz':
       if (state.ready()) sendText(res, 200, 'text/plain', 'ok\n');
-      else sendText(res, 503, 'text/plain', 'not ready: no configuration programmed yet\n');
+      else sendText(res, 503, 'text/plain', `not ready: ${state.notReadyReason?.() ?? 'no configuration programmed yet'}\n`);
       return;
     case '/metrics':
       sendText(res, 200, metrics.contentType, await metrics.text());
@@ -82,6 +89,10 @@ export async function handleAdmin(req: IncomingMessage, res: ServerResponse, sta
     case '/debug/handshakes':
       // Public certificate facts and the failure story only (observability/handshakes.ts).
       send(res, 200, { handshakes: state.handshakes?.() ?? [] });
+      return;
+    case '/debug/kubernetes':
+      if (state.kubernetes === undefined) send(res, 404, statusObject(404, 'NotFound', 'not running in kubernetes mode (serve --provider kubernetes)'));
+      else send(res, 200, state.kubernetes());
       return;
     default:
       break;

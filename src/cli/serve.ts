@@ -1,7 +1,10 @@
 /**
- * `lastmile serve --config DIR`: runs the gateway on a folder of manifests (runner/serve.ts does
- * the work), says where it listens, and on SIGINT/SIGTERM stops accepting and drains in-flight
- * requests before exiting 0. SIGHUP reloads the config now instead of waiting for the watcher.
+ * `lastmile serve`: runs the gateway (runner/ does the work), says where it listens, and on
+ * SIGINT/SIGTERM stops accepting and drains in-flight requests before exiting 0. SIGHUP reloads
+ * the config now instead of waiting for the watcher.
+ *
+ * Two providers: `--provider file` (default) serves the manifests in `--config DIR`;
+ * `--provider kubernetes` lists and watches a cluster (docs/kubernetes.md) and writes status.
  */
 import { stat } from 'node:fs/promises';
 import type { Command } from 'commander';
@@ -9,21 +12,78 @@ import type { VerbContext } from './context.ts';
 import { CliError } from './io.ts';
 
 export interface ServeOptions {
-  config: string[];
+  provider?: string;
+  config?: string[];
   adminAddress?: string;
   bindAddress?: string;
   logLevel?: string;
   accessLog: boolean;
   workers?: string;
+  kubeconfig?: string;
+  context?: string;
+  watchNamespace?: string;
+  leaseNamespace?: string;
+  leaseName?: string;
+  identity?: string;
+  /** false with `--no-status`. */
+  status: boolean;
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+const PROVIDERS = ['file', 'kubernetes'];
+/** RFC 1123 label (namespace names). */
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+/** RFC 1123 subdomain (Lease names). */
+const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
 function checkAddress(flag: string, value: string | undefined): void {
   if (value === undefined) return;
   const match = /^(\[[^\]]+\]|[^:]*):(\d+)$/.exec(value);
   const port = match ? Number(match[2]) : NaN;
   if (!match || !(port >= 0 && port <= 65535)) throw new CliError(`error: ${flag} ${value}: expected HOST:PORT, e.g. 127.0.0.1:9901`);
+}
+
+/** The flags that only mean something with `--provider kubernetes`, as the user typed them. */
+function kubernetesFlagsGiven(opts: ServeOptions): string[] {
+  const given: string[] = [];
+  if (opts.kubeconfig !== undefined) given.push('--kubeconfig');
+  if (opts.context !== undefined) given.push('--context');
+  if (opts.watchNamespace !== undefined) given.push('--watch-namespace');
+  if (opts.leaseNamespace !== undefined) given.push('--lease-namespace');
+  if (opts.leaseName !== undefined) given.push('--lease-name');
+  if (opts.identity !== undefined) given.push('--identity');
+  if (!opts.status) given.push('--no-status');
+  return given;
+}
+
+/** Checks the flags of one provider against the other's; throws one readable line. */
+async function checkProviderFlags(opts: ServeOptions): Promise<'file' | 'kubernetes'> {
+  const provider = opts.provider ?? 'file';
+  if (!PROVIDERS.includes(provider)) throw new CliError(`error: --provider ${provider}: expected one of ${PROVIDERS.join(', ')}`);
+  if (provider === 'file') {
+    const stray = kubernetesFlagsGiven(opts);
+    if (stray.length > 0) throw new CliError(`error: ${stray.join(', ')} ${stray.length === 1 ? 'applies' : 'apply'} only to --provider kubernetes`);
+    if (opts.config === undefined || opts.config.length === 0) throw new CliError('error: --config DIR is required with --provider file (the default); or use --provider kubernetes');
+    for (const path of opts.config) {
+      if ((await stat(path).catch(() => undefined)) === undefined) throw new CliError(`error: --config ${path}: no such file or directory`);
+    }
+    return 'file';
+  }
+  if (opts.config !== undefined) throw new CliError('error: --config applies only to --provider file: in kubernetes mode the cluster is the configuration');
+  if (opts.kubeconfig !== undefined && (await stat(opts.kubeconfig).catch(() => undefined)) === undefined) {
+    throw new CliError(`error: --kubeconfig ${opts.kubeconfig}: no such file or directory`);
+  }
+  for (const [flag, value] of [['--watch-namespace', opts.watchNamespace], ['--lease-namespace', opts.leaseNamespace]] as const) {
+    if (value !== undefined && (value.length > 63 || !DNS_LABEL.test(value))) throw new CliError(`error: ${flag} ${value}: not a valid namespace name (RFC 1123 label)`);
+  }
+  if (opts.leaseName !== undefined && (opts.leaseName.length > 253 || !DNS_SUBDOMAIN.test(opts.leaseName))) {
+    throw new CliError(`error: --lease-name ${opts.leaseName}: not a valid object name (RFC 1123 subdomain)`);
+  }
+  if (opts.identity !== undefined && opts.identity.trim() === '') throw new CliError('error: --identity must not be empty');
+  if (!opts.status && (opts.leaseNamespace !== undefined || opts.leaseName !== undefined)) {
+    throw new CliError('error: --lease-namespace and --lease-name choose the status Lease, which --no-status does not use');
+  }
+  return 'kubernetes';
 }
 
 /** The sockets the gateway listens on, read from its own admin API (`/debug/config`); best effort. */
@@ -37,11 +97,20 @@ async function listenerNames(adminUrl: string): Promise<string[]> {
   }
 }
 
+/**
+ * With `--workers N` every worker is a whole replica: in kubernetes mode it runs its own watches
+ * and competes for the status Lease, so each needs an identity of its own (one Lease holder per
+ * installation, never one per worker claiming the same name).
+ */
+function workerIdentity(identity: string | undefined, index: number | undefined): string | undefined {
+  const base = identity ?? process.env.POD_NAME;
+  if (index === undefined || base === undefined) return identity;
+  return `${base}-worker-${index}`;
+}
+
 /** Runs `serve` until stopped; returns the exit code. */
 export async function runServe(ctx: VerbContext, opts: ServeOptions): Promise<number> {
-  for (const path of opts.config) {
-    if ((await stat(path).catch(() => undefined)) === undefined) throw new CliError(`error: --config ${path}: no such file or directory`);
-  }
+  const provider = await checkProviderFlags(opts);
   checkAddress('--admin-address', opts.adminAddress);
   if (opts.logLevel !== undefined && !LOG_LEVELS.includes(opts.logLevel)) {
     throw new CliError(`error: --log-level ${opts.logLevel}: expected one of ${LOG_LEVELS.join(', ')}`);
@@ -53,21 +122,50 @@ export async function runServe(ctx: VerbContext, opts: ServeOptions): Promise<nu
   if (workers > 1 && workerIndex() === undefined) return runPrimary(workers, (line) => ctx.io.err(`${line}\n`));
   const index = workerIndex() ?? 0;
   const adminAddress = opts.adminAddress === undefined ? (index === 0 ? undefined : workerAdminAddress('127.0.0.1:9901', index)) : workerAdminAddress(opts.adminAddress, index);
-  // Loaded only here: the offline verbs never pay for the data plane, metrics and logging.
-  const { startServe } = await import('../runner/serve.ts');
-  const server = await startServe({
-    configPaths: opts.config,
+  const common = {
     accessLog: opts.accessLog,
     ...(adminAddress !== undefined ? { adminAddress } : {}),
     ...(opts.bindAddress !== undefined ? { bindAddress: opts.bindAddress } : {}),
     ...(opts.logLevel !== undefined ? { logLevel: opts.logLevel } : {}),
-  });
-  ctx.io.err(`lastmile: serving ${opts.config.join(', ')}\n`);
-  const listeners = await listenerNames(server.adminUrl);
-  ctx.io.err(`lastmile: listening on ${listeners.length > 0 ? listeners.join(', ') : '(no listener programmed; see the log)'}\n`);
-  ctx.io.err(`lastmile: admin API at ${server.adminUrl} (/healthz, /readyz, /metrics, /api/v1/..., /apis/...)\n`);
+  };
+  let server;
+  if (provider === 'file') {
+    // Loaded only here: the offline verbs never pay for the data plane, metrics and logging.
+    const { startServe } = await import('../runner/serve.ts');
+    server = await startServe({ ...common, configPaths: opts.config ?? [] });
+    ctx.io.err(`lastmile: serving ${(opts.config ?? []).join(', ')}\n`);
+  } else {
+    // And the Kubernetes client only in this mode (runner/kubernetes-source.ts).
+    const { startKubernetesServe } = await import('../runner/kubernetes-source.ts');
+    const identity = workerIdentity(opts.identity, workerIndex());
+    server = await startKubernetesServe({
+      ...common,
+      ...(opts.kubeconfig !== undefined ? { kubeconfig: opts.kubeconfig } : {}),
+      ...(opts.context !== undefined ? { context: opts.context } : {}),
+      ...(opts.watchNamespace !== undefined ? { namespace: opts.watchNamespace } : {}),
+      ...(opts.leaseNamespace !== undefined ? { leaseNamespace: opts.leaseNamespace } : {}),
+      ...(opts.leaseName !== undefined ? { leaseName: opts.leaseName } : {}),
+      ...(identity !== undefined ? { identity } : {}),
+      writeStatus: opts.status,
+    }).catch((error: unknown) => {
+      // One line only: a YAML parser's message quotes the lines around the error, and the lines
+      // of a kubeconfig can hold a token or a client key.
+      const first = (error instanceof Error ? error.message : String(error)).split('\n')[0] ?? '';
+      throw new CliError(`error: ${first.replace(/^error: /, '')}`);
+    });
+    ctx.io.err(`lastmile: serving from the Kubernetes API (${opts.watchNamespace !== undefined ? `namespace ${opts.watchNamespace}` : 'all namespaces'}${opts.status ? '' : ', not writing status'})\n`);
+  }
+  const running = server;
+  const sayListeners = async (): Promise<void> => {
+    const listeners = await listenerNames(running.adminUrl);
+    ctx.io.err(`lastmile: listening on ${listeners.length > 0 ? listeners.join(', ') : '(no listener programmed; see the log)'}\n`);
+  };
+  if (provider === 'file') await sayListeners();
+  ctx.io.err(`lastmile: admin API at ${running.adminUrl} (/healthz, /readyz, /metrics, /api/v1/..., /apis/...)\n`);
+  // Kubernetes mode: the listeners are known once the initial lists are in and programmed.
+  if (provider === 'kubernetes') void running.programmed.then(sayListeners);
   const onHangup = (): void => {
-    server.reload().catch((error: unknown) => ctx.io.err(`lastmile: reload failed: ${(error as Error).message}\n`));
+    running.reload().catch((error: unknown) => ctx.io.err(`lastmile: reload failed: ${(error as Error).message}\n`));
   };
   process.on('SIGHUP', onHangup);
   try {
@@ -75,7 +173,7 @@ export async function runServe(ctx: VerbContext, opts: ServeOptions): Promise<nu
     ctx.io.err(`lastmile: ${signal}: draining and stopping\n`);
   } finally {
     process.off('SIGHUP', onHangup);
-    await server.close();
+    await running.close();
     leaveCluster();
   }
   return 0;
@@ -85,13 +183,21 @@ export async function runServe(ctx: VerbContext, opts: ServeOptions): Promise<nu
 export function registerServe(program: Command, ctx: VerbContext): void {
   program
     .command('serve')
-    .description('Run the gateway on a folder of manifests, reloading when it changes')
-    .requiredOption('--config <dir...>', 'folder(s) or files of manifests')
+    .description('Run the gateway on a folder of manifests (reloading when it changes) or on a Kubernetes cluster')
+    .option('--provider <name>', `where the configuration comes from: ${PROVIDERS.join(' or ')} (default file)`)
+    .option('--config <dir...>', 'folder(s) or files of manifests (--provider file)')
     .option('--admin-address <host:port>', 'admin API (healthz, readyz, metrics, objects); loopback by default')
     .option('--bind-address <addr>', 'address the Gateway listeners bind to when a Gateway names none (default 0.0.0.0)')
     .option('--log-level <level>', `one of ${LOG_LEVELS.join(', ')}`)
     .option('--no-access-log', 'do not log each request')
     .option('--workers <n>', 'gateway processes sharing the listener ports (admin API of worker k on the admin port + k)')
+    .option('--kubeconfig <path>', 'kubeconfig file (--provider kubernetes; default $KUBECONFIG, ~/.kube/config, in-cluster)')
+    .option('--context <name>', 'kubeconfig context (--provider kubernetes; default the current context)')
+    .option('--watch-namespace <ns>', 'watch only this namespace (--provider kubernetes; default all)')
+    .option('--lease-namespace <ns>', 'namespace of the status Lease (--provider kubernetes; default $POD_NAMESPACE, else lastmile-system)')
+    .option('--lease-name <name>', 'name of the status Lease (--provider kubernetes; default lastmile-status-writer)')
+    .option('--identity <id>', 'this replica in the status Lease (--provider kubernetes; default $POD_NAME, else host name and a random suffix)')
+    .option('--no-status', 'never write status back to the cluster (--provider kubernetes)')
     .action(async (opts: ServeOptions) => {
       ctx.exitCode = await runServe(ctx, opts);
     });

@@ -3,7 +3,7 @@
  * the status sink. Every replica lists and watches the same objects and serves traffic from its
  * own snapshots; only the holder of a coordination.k8s.io Lease writes status.
  *
- * The caller (the serve runner) feeds each snapshot through the same translate + data plane path
+ * The caller (runner/kubernetes-source.ts) feeds each snapshot through the same translate + data plane path
  * as file mode and hands the statuses back:
  *
  *   const mode = await startKubernetesMode({ onSnapshot: (s) => { const r = translate(...); ...; mode.writeStatuses(r.statuses, s); } });
