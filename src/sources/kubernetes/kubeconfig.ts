@@ -51,7 +51,10 @@ export async function connectWithKubeconfig(options: KubeconfigOptions = {}): Pr
     else kc.loadFromDefault();
     if (options.context !== undefined) kc.setCurrentContext(options.context);
   } catch (cause) {
-    throw new LastmileError('kubeconfig_invalid', `cannot load kubeconfig${options.kubeconfig !== undefined ? ` ${options.kubeconfig}` : ''}: ${(cause as Error).message}`, { cause });
+    // Only the first line, and no `cause`: the YAML parser's message quotes the kubeconfig lines
+    // around the error, which can hold a token or a client key (secrets never reach logs).
+    const firstLine = String((cause as Error)?.message ?? cause).split('\n')[0] ?? '';
+    throw new LastmileError('kubeconfig_invalid', `cannot load kubeconfig${options.kubeconfig !== undefined ? ` ${options.kubeconfig}` : ''}: ${firstLine}`);
   }
   const cluster = kc.getCurrentCluster();
   if (!cluster) throw new LastmileError('kubeconfig_invalid', `kubeconfig has no cluster for context "${kc.getCurrentContext()}"`);

@@ -340,4 +340,15 @@ describe('kubeconfig', () => {
   test('a missing kubeconfig file is a LastmileError, not a crash', async () => {
     await assert.rejects(connectWithKubeconfig({ kubeconfig: join(dir, 'nope') }), (error: Error & { code?: string }) => error.code === 'kubeconfig_invalid');
   });
+
+  test('a malformed kubeconfig error carries neither its token nor the parser error as cause', async () => {
+    const file = join(dir, 'broken');
+    await writeFile(file, 'apiVersion: v1\nkind: Config\nusers: [{ name: u, user: { token: sekrit-token } }]\nclusters: [}\n');
+    await assert.rejects(connectWithKubeconfig({ kubeconfig: file }), (error: Error & { code?: string }) => {
+      assert.equal(error.code, 'kubeconfig_invalid');
+      assert.doesNotMatch(error.message, /sekrit-token/);
+      assert.equal(error.cause, undefined);
+      return true;
+    });
+  });
 });
