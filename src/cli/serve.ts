@@ -120,6 +120,9 @@ export async function runServe(ctx: VerbContext, opts: ServeOptions): Promise<nu
   // --workers N: a supervising primary and N gateway processes (dataplane/workers.ts).
   const { leaveCluster, runPrimary, workerIndex, workerAdminAddress } = await import('../dataplane/workers.ts');
   if (workers > 1 && workerIndex() === undefined) return runPrimary(workers, (line) => ctx.io.err(`${line}\n`));
+  // Listen for SIGINT/SIGTERM before anything starts: a signal during start-up must still drain
+  // and exit 0, not kill the process with the default action.
+  const stopped = ctx.io.untilStopped();
   const index = workerIndex() ?? 0;
   const adminAddress = opts.adminAddress === undefined ? (index === 0 ? undefined : workerAdminAddress('127.0.0.1:9901', index)) : workerAdminAddress(opts.adminAddress, index);
   const common = {
@@ -169,7 +172,7 @@ export async function runServe(ctx: VerbContext, opts: ServeOptions): Promise<nu
   };
   process.on('SIGHUP', onHangup);
   try {
-    const signal = await ctx.io.untilStopped();
+    const signal = await stopped;
     ctx.io.err(`lastmile: ${signal}: draining and stopping\n`);
   } finally {
     process.off('SIGHUP', onHangup);

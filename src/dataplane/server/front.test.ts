@@ -398,3 +398,31 @@ describe('graceful drain (lean front)', () => {
     }
   });
 });
+
+describe('no socket left behind', () => {
+  for (const front of ['lean', 'node'] as FrontKind[]) {
+    test(`${front}: after Connection: close and keep-alive clients, close() does not wait for its deadline`, async () => {
+      const backend = await startBackend();
+      const dp = new DataPlane({ engine: new LeanUpstreamEngine(), logger: createLogger({ destination: sink }).logger, metrics: new GatewayMetrics(), listener: { front } });
+      try {
+        await dp.apply(gatewayIR([backendIR([{ address: '127.0.0.1', port: backend.port }])]));
+        const port = dp.listenerPort('127.0.0.1:0')!;
+        const once = new Raw(port);
+        once.write(GET('/echo', 'Connection: close\r\n'));
+        await once.until((r) => r.closed, 5_000, 'close after the answer');
+        const kept = new Raw(port);
+        kept.write(GET('/echo'));
+        await kept.until((r) => r.responses().length === 1, 5_000, 'keep-alive answer');
+        // A socket the server stopped reading never sees the client's FIN: it would stay open
+        // (a leaked descriptor per Connection: close request) and close() would wait 10 s.
+        const started = Date.now();
+        await dp.close(10_000);
+        assert.ok(Date.now() - started < 2_000, `close() took ${Date.now() - started} ms`);
+        await kept.until((r) => r.closed, 2_000, 'the kept-alive connection to end');
+      } finally {
+        await dp.close(100);
+        await backend.close();
+      }
+    });
+  }
+});

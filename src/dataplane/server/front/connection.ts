@@ -254,7 +254,10 @@ export class FrontConnection implements RequestParserCallbacks, BodySource, Resp
     if (close || this.draining) {
       this.#queue.length = 0;
       this.#stopReading();
-      this.socket.end();
+      // destroySoon, not end: reading is stopped, so the client's FIN would never be read and
+      // the socket would stay open (one leaked descriptor per `Connection: close` request, and a
+      // drain that waits for its deadline). node:http closes the same way.
+      this.socket.destroySoon();
       return;
     }
     this.#pump();
@@ -262,7 +265,7 @@ export class FrontConnection implements RequestParserCallbacks, BodySource, Resp
       if (this.#closing) {
         // The client half-closed, or its last request was answered: nothing more will come.
         this.#stopReading();
-        this.socket.end();
+        this.socket.destroySoon();
       } else if (this.#parsing === undefined) {
         this.#idleTick = this.#host.tick;
       }
@@ -343,7 +346,7 @@ export class FrontConnection implements RequestParserCallbacks, BodySource, Resp
     this.#draining = true;
     if (this.#active === undefined && this.#parsing === undefined && this.#queue.length === 0) {
       this.#stopReading();
-      this.socket.end();
+      this.socket.destroySoon();
     }
   }
 
