@@ -72,6 +72,9 @@ wrk_run() {
 
 # cpu_ticks PID...: user+system CPU time of the processes (and their children's threads), in clock ticks.
 cpu_ticks() { local t=0 p; for p in "$@"; do [[ -r /proc/$p/stat ]] && t=$((t + $(awk '{print $14+$15}' /proc/$p/stat))); done; echo $t; }
+# cpu_ticks_user / cpu_ticks_sys PID...: the user and the system parts alone.
+cpu_ticks_user() { local t=0 p; for p in "$@"; do [[ -r /proc/$p/stat ]] && t=$((t + $(awk '{print $14}' /proc/$p/stat))); done; echo $t; }
+cpu_ticks_sys() { local t=0 p; for p in "$@"; do [[ -r /proc/$p/stat ]] && t=$((t + $(awk '{print $15}' /proc/$p/stat))); done; echo $t; }
 # rss_kb PID...: resident memory of the processes, summed (KiB).
 rss_kb() { local t=0 p; for p in "$@"; do [[ -r /proc/$p/status ]] && t=$((t + $(awk '/^VmRSS/ {print $2}' /proc/$p/status))); done; echo $t; }
 # node_pids PARENT: the lastmile node processes under a start-lastmile.sh (primary and workers).

@@ -1,9 +1,11 @@
 /**
  * One listening socket: for HTTP the lean front (front/server.ts: Node's llhttp over a `net`
- * server) or node:http (`LASTMILE_FRONT=node`); for HTTPS an HTTP/2 secure server with
- * `allowHTTP1` (ALPN picks h2 or http/1.1; certificates by SNI). Parsing is Node's strict parser
- * either way: no `insecureHTTPParser`, so ambiguous Content-Length/Transfer-Encoding requests are
- * refused before they reach the router (no request smuggling, design.md "Performance design").
+ * server) or node:http (`LASTMILE_FRONT=node`); for HTTPS an HTTP/2 secure server (certificates
+ * by SNI) whose connections are split by ALPN: h2 stays with node's HTTP/2 server, HTTP/1.1 (or
+ * no ALPN) goes to the same lean front as plain HTTP (node:http with `LASTMILE_FRONT=node`).
+ * Parsing is Node's strict parser either way: no `insecureHTTPParser`, so ambiguous
+ * Content-Length/Transfer-Encoding requests are refused before they reach the router (no request
+ * smuggling, design.md "Performance design").
  */
 import http from 'node:http';
 import http2 from 'node:http2';
@@ -95,10 +97,11 @@ export class Listener {
     this.spec = spec;
     const headersTimeout = options.headersTimeoutMs ?? HEADERS_TIMEOUT_MS;
     const keepAliveTimeout = options.keepAliveTimeoutMs ?? KEEP_ALIVE_TIMEOUT_MS;
-    if (spec.protocol === 'HTTP' && (options.front ?? frontFromEnv()) === 'lean') {
+    const lean = (options.front ?? frontFromEnv()) === 'lean';
+    if (lean) {
       // The front's request/response objects carry the IncomingMessage/ServerResponse surface the
       // handlers use (front/request.ts, front/response.ts); the casts name that contract.
-      const front = new FrontServer(
+      this.#front = new FrontServer(
         {
           request: (req, res) => handlers.request(req as unknown as IncomingMessage, res as unknown as ServerResponse, this),
           upgrade: (req, socket, head) => handlers.upgrade(req as unknown as IncomingMessage, socket, head, this),
@@ -106,9 +109,10 @@ export class Listener {
         },
         { headersTimeoutMs: headersTimeout, keepAliveTimeoutMs: keepAliveTimeout },
       );
-      this.#front = front;
-      this.#server = front.server;
-      return;
+      if (spec.protocol === 'HTTP') {
+        this.#server = this.#front.server;
+        return;
+      }
     }
     const onRequest = (req: ClientRequest, res: ClientResponse): void => {
       if (req.httpVersionMajor < 2) {
@@ -128,9 +132,27 @@ export class Listener {
       });
       server.on('connection', (socket: Socket) => this.#connections.addRaw(socket));
       server.on('session', (s) => this.#connections.addSession(s));
-      server.on('secureConnection', (socket: TLSSocket) => {
-        if (socket.alpnProtocol !== 'h2') this.#connections.addSocket(socket);
-      });
+      const front = this.#front;
+      if (front !== undefined) {
+        // The ALPN split. ALPN still offers h2 and http/1.1 (allowHTTP1: a client offering only
+        // http/1.1 must not fail the handshake), and the HTTP/2 server's own connection listener,
+        // registered on 'secureConnection' when it was built, would give HTTP/1.1 sockets to
+        // node:http: it now sees only the h2 ones.
+        const h2Listeners = server.listeners('secureConnection') as ((socket: TLSSocket) => void)[];
+        server.removeAllListeners('secureConnection');
+        server.on('secureConnection', (socket: TLSSocket) => {
+          if (socket.alpnProtocol === 'h2') {
+            for (const listener of h2Listeners) listener.call(server, socket);
+            return;
+          }
+          socket.setNoDelay(true);
+          front.accept(socket);
+        });
+      } else {
+        server.on('secureConnection', (socket: TLSSocket) => {
+          if (socket.alpnProtocol !== 'h2') this.#connections.addSocket(socket);
+        });
+      }
       server.on('request', onRequest);
       server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
         this.#connections.detach(socket);
@@ -215,14 +237,20 @@ export class Listener {
   close(deadlineMs: number): Promise<void> {
     this.#closing ??= new Promise<void>((resolve) => {
       const front = this.#front;
-      const timer = setTimeout(() => (front !== undefined ? front.destroyAll() : this.#connections.destroyAll()), deadlineMs);
+      // An HTTPS listener has both: its h2 sessions (and handshakes) in the tracker, its
+      // HTTP/1.1 connections in the front.
+      const timer = setTimeout(() => {
+        front?.destroyAll();
+        this.#connections.destroyAll();
+      }, deadlineMs);
       timer.unref();
       this.#server.close(() => {
         clearTimeout(timer);
+        front?.stopSweep();
         resolve();
       });
-      if (front !== undefined) front.drain();
-      else this.#connections.drain();
+      front?.drain();
+      this.#connections.drain();
     });
     return this.#closing;
   }

@@ -86,6 +86,8 @@ export class FrontConnection implements RequestParserCallbacks, BodySource, Resp
   #closing = false;
   #draining = false;
   #gone = false;
+  /** The early bytes being parsed by `start` (outside a consumed read). */
+  #early: Buffer | undefined;
   // Per connection, not per request: removed again when the socket is handed to an upgrade.
   readonly #onEndListener = (): void => this.#onEnd();
   readonly #onCloseListener = (): void => this.#onClose();
@@ -100,9 +102,25 @@ export class FrontConnection implements RequestParserCallbacks, BodySource, Resp
     socket.on('end', this.#onEndListener);
     socket.on('close', this.#onCloseListener);
     socket.on('drain', this.#onDrainListener);
+  }
+
+  /** Starts reading (once the server tracks the connection: requests may be handled at once). */
+  start(): void {
+    const socket = this.socket;
+    // A TLS socket handed over after its handshake may hold bytes already decrypted into its
+    // stream (the first request, sent with the handshake's end): they are parsed first.
+    const early = socket.readableLength > 0 ? (socket.read() as Buffer | null) : null;
     this.#parser.consume((socket as unknown as { _handle: object })._handle);
     // Flowing, so the end of the stream is noticed; no data reaches JS while the parser consumes.
     socket.resume();
+    if (early !== null && early.length > 0) {
+      this.#early = early;
+      try {
+        this.onExecute(this.#parser.execute(early));
+      } finally {
+        this.#early = undefined;
+      }
+    }
   }
 
   get keepAliveField(): string {
@@ -396,7 +414,7 @@ export class FrontConnection implements RequestParserCallbacks, BodySource, Resp
       socket.destroy();
       return;
     }
-    const current = this.#parser.getCurrentBuffer();
+    const current = this.#early ?? this.#parser.getCurrentBuffer();
     const head = current.subarray(parsed);
     this.#gone = true;
     this.#release();

@@ -12,8 +12,8 @@
  * 400/408/413/417/431, Host required on HTTP/1.1) and drops the rest: one small request and
  * response object, the response head serialized once and written with its body in one write,
  * no per-request timers (timeouts are ticks of one sweep per listener). Figures before/after are
- * in BENCHMARKS.md. `LASTMILE_FRONT=node` selects node:http again; HTTPS listeners stay on
- * node's HTTP/2 server (ALPN h2 or http/1.1).
+ * in BENCHMARKS.md. `LASTMILE_FRONT=node` selects node:http again. HTTPS listeners terminate TLS
+ * in node's HTTP/2 server and hand it the connections that negotiated HTTP/1.1 (`accept`).
  */
 import net from 'node:net';
 import type { Socket } from 'node:net';
@@ -54,17 +54,24 @@ export class FrontServer implements FrontHost {
     // A keep-alive connection lives a little longer than advertised (node:http adds 1 s).
     this.#idleTicks = Math.max(1, Math.ceil((options.keepAliveTimeoutMs + 1_000) / this.#sweepMs));
     // allowHalfOpen: a client that shuts down its sending side still gets its answers.
-    this.server = net.createServer({ allowHalfOpen: true, noDelay: true }, (socket) => this.#accept(socket));
+    this.server = net.createServer({ allowHalfOpen: true, noDelay: true }, (socket) => this.accept(socket));
     this.server.on('listening', () => this.#startSweep());
-    this.server.on('close', () => this.#stopSweep());
+    this.server.on('close', () => this.stopSweep());
   }
 
-  #accept(socket: Socket): void {
+  /**
+   * Serves a connection: one accepted by `server`, or one another server accepted (an HTTPS
+   * listener hands over its TLS sockets that negotiated HTTP/1.1, listener.ts).
+   */
+  accept(socket: Socket): void {
     if (this.draining) {
       socket.destroy();
       return;
     }
-    this.#connections.add(new FrontConnection(socket, this));
+    if (this.#sweep === undefined) this.#startSweep();
+    const conn = new FrontConnection(socket, this);
+    this.#connections.add(conn);
+    conn.start();
   }
 
   released(conn: FrontConnection, upgraded: Socket | undefined): void {
@@ -84,7 +91,8 @@ export class FrontServer implements FrontHost {
     this.#sweep.unref();
   }
 
-  #stopSweep(): void {
+  /** Stops the timeout sweep (the listener closed). */
+  stopSweep(): void {
     clearInterval(this.#sweep);
     this.#sweep = undefined;
   }

@@ -1,12 +1,13 @@
 /**
  * One pooled HTTP/1.1 connection to a backend: a (TLS) socket and Node's strict response parser
- * (parser.ts). It relays parser events to the exchange currently bound to it, and refuses bytes
+ * (parser.ts), which consumes the socket's stream handle so reads reach llhttp without a JS
+ * 'data' event. It relays parser events to the exchange currently bound to it, and refuses bytes
  * nobody asked for: data on an idle connection, or bytes after the end of the response, close
  * the connection instead of being read as the next request's response.
  */
 import type net from 'node:net';
 import { createResponseParser } from './parser.ts';
-import type { ParserCallbacks, ResponseParser } from './parser.ts';
+import type { ParseError, ParserCallbacks, WatchedParser } from './parser.ts';
 import type { H1Pool } from './pool.ts';
 
 /** What a connection reports to the exchange bound to it. */
@@ -33,10 +34,25 @@ export class UpstreamClosedError extends Error {
   }
 }
 
+/** The part of a socket's stream handle (TCP or TLS wrap) used to stop and restart reading. */
+interface StreamHandle {
+  reading: boolean;
+  readonly isStreamBase?: boolean;
+  readStart(): number;
+  readStop(): number;
+}
+
+function handleOf(socket: net.Socket): StreamHandle | null {
+  return (socket as unknown as { _handle: StreamHandle | null })._handle;
+}
+
 export class H1Connection implements ParserCallbacks {
   readonly socket: net.Socket;
   readonly #pool: H1Pool;
-  readonly #parser: ResponseParser;
+  readonly #parser: WatchedParser;
+  /** The parser reads the handle directly (else 'data' events feed `execute`). */
+  #consumed = false;
+  #reading = true;
   /** The exchange using this connection, if any. */
   #user: ConnectionUser | undefined;
   /** Exchanges this connection has completed (0: fresh). */
@@ -46,6 +62,8 @@ export class H1Connection implements ParserCallbacks {
   #headSeen = false;
   #informational = false;
   #complete = false;
+  /** The end of the response was delivered to the user. */
+  #ended = false;
   #trailers: string[] | undefined;
   #error: Error | undefined;
   #closed = false;
@@ -55,12 +73,22 @@ export class H1Connection implements ParserCallbacks {
     this.socket = socket;
     this.#pool = pool;
     this.#parser = createResponseParser(this);
-    socket.on('data', (chunk: Buffer) => this.#onData(chunk));
     socket.on('error', (err: Error) => {
       this.#error ??= err;
     });
     socket.on('close', () => this.#onClose());
     socket.on('drain', () => this.#user?.onUpstreamDrain());
+    const handle = handleOf(socket);
+    if (handle !== null && handle.isStreamBase === true && socket.readableLength === 0) {
+      // As node:http's server does with its sockets; EOF and read errors still reach the socket's
+      // own stream (end, error, close), which stays flowing so they are noticed.
+      this.#parser.consume(handle);
+      this.#consumed = true;
+    } else {
+      // Bytes were already read into the stream (or no native handle): the plain path.
+      socket.on('data', (chunk: Buffer) => this.onExecute(this.#parser.execute(chunk)));
+    }
+    socket.resume();
   }
 
   /** Whether it can carry another exchange. */
@@ -78,13 +106,45 @@ export class H1Connection implements ParserCallbacks {
     this.#user = user;
     this.#headSeen = false;
     this.#complete = false;
+    this.#ended = false;
+    this.#parser.watchMessageBegin(false);
+    if (!this.#reading) this.#setReading(true);
   }
 
   /** Gives the connection back to its pool after a complete exchange. */
   release(): void {
     this.#user = undefined;
     this.served++;
+    // An idle connection keeps reading: a close, or unsolicited bytes, are noticed at once. (The
+    // exchange may have paused it on its last chunk for a slow client.)
+    if (!this.#reading) this.#setReading(true);
     this.#pool.release(this);
+  }
+
+  /** Stops reading from the backend (the client is slower than the backend). */
+  pauseReading(): void {
+    if (this.#reading) this.#setReading(false);
+  }
+
+  /** Reads from the backend again. */
+  resumeReading(): void {
+    if (!this.#reading) this.#setReading(true);
+  }
+
+  #setReading(want: boolean): void {
+    const socket = this.socket;
+    if (!this.#consumed) {
+      this.#reading = want;
+      if (want) socket.resume();
+      else socket.pause();
+      return;
+    }
+    const handle = handleOf(socket);
+    if (handle === null || socket.destroyed) return;
+    this.#reading = want;
+    handle.reading = want;
+    if (want) handle.readStart();
+    else handle.readStop();
   }
 
   destroy(): void {
@@ -93,19 +153,21 @@ export class H1Connection implements ParserCallbacks {
     this.socket.destroy();
   }
 
-  #onData(chunk: Buffer): void {
+  /** After each read the parser consumed (ParserCallbacks). */
+  onExecute(r: number | ParseError): void {
     const user = this.#user;
-    if (user === undefined || this.#complete) {
+    if (user === undefined || this.#ended) {
+      // Bytes on an idle connection, or after the response was delivered: never kept for the
+      // next request (the parser may already have read them as the start of a message).
       this.destroy();
       return;
     }
-    const r = this.#parser.execute(chunk);
     if (typeof r !== 'number') {
       if (this.#complete) {
         // The response ended; what follows it is garbage, not this exchange's failure.
         this.#reusable = false;
         this.socket.destroy();
-        user.onResponseEnd(this.#take());
+        this.#end(user);
         return;
       }
       this.destroy();
@@ -113,8 +175,13 @@ export class H1Connection implements ParserCallbacks {
       return;
     }
     if (this.#user !== user) return;
-    if (this.#complete) user.onResponseEnd(this.#take());
+    if (this.#complete) this.#end(user);
     else user.onParsed();
+  }
+
+  #end(user: ConnectionUser): void {
+    this.#ended = true;
+    user.onResponseEnd(this.#take());
   }
 
   #take(): string[] | undefined {
@@ -130,8 +197,12 @@ export class H1Connection implements ParserCallbacks {
     if (user !== undefined && !this.#complete) {
       // A body delimited by the connection close ends here; anything else is a failure.
       const r = this.#headSeen ? this.#parser.finish() : undefined;
-      if (this.#complete && r === undefined) user.onResponseEnd(this.#take());
+      if (this.#complete && r === undefined) this.#end(user);
       else user.onConnectionError(this.#error ?? new UpstreamClosedError());
+    }
+    if (this.#consumed) {
+      this.#consumed = false;
+      this.#parser.unconsume();
     }
     this.#parser.close();
     this.#pool.closed(this);
@@ -140,8 +211,9 @@ export class H1Connection implements ParserCallbacks {
   // ParserCallbacks: called synchronously inside execute() and finish().
 
   onMessageBegin(): void {
-    // A second response for one request: unsolicited bytes; stop reading them as a response.
-    if (this.#complete) this.#reusable = false;
+    // Armed only once the response completed (onMessageComplete): a second response for one
+    // request is unsolicited; the connection is not reused.
+    this.#reusable = false;
   }
 
   onHeaders(headers: string[]): void {
@@ -190,5 +262,6 @@ export class H1Connection implements ParserCallbacks {
       this.#headers = undefined;
     }
     this.#complete = true;
+    this.#parser.watchMessageBegin(true);
   }
 }

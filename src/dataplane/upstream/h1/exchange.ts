@@ -89,6 +89,7 @@ export class H1Exchange implements ConnectionUser, ConnectionWaiter {
   #pendingBody: Buffer[] | undefined;
   #status = 0;
   #finished = false;
+  #awaitingDrain = false;
 
   constructor(ctx: H1Context, req: IncomingMessage, res: ServerResponse, target: ProxyRequest, done: (outcome: ProxyOutcome) => void, state: BackendState) {
     this.#ctx = ctx;
@@ -166,12 +167,14 @@ export class H1Exchange implements ConnectionUser, ConnectionWaiter {
     conn.bind(this);
     this.#head = t.method === 'HEAD';
     const socket = conn.socket;
+    // latin1: the head's characters are bytes (header values from llhttp are latin1 strings, and
+    // request-head.ts admits nothing above \xff), so each is written as the one byte it stands for.
     if (!this.#hasBody) {
-      socket.write(head);
+      socket.write(head, 'latin1');
       this.#bodySent = true;
       return;
     }
-    socket.write(head);
+    socket.write(head, 'latin1');
     const req = this.#req as IncomingMessage & Linked;
     req[kExchange] = this;
     req.on('data', onReqData);
@@ -187,7 +190,7 @@ export class H1Exchange implements ConnectionUser, ConnectionWaiter {
     let ok: boolean;
     if (this.#chunked) {
       socket.cork();
-      socket.write(`${chunk.length.toString(16)}\r\n`);
+      socket.write(`${chunk.length.toString(16)}\r\n`, 'latin1');
       socket.write(chunk);
       ok = socket.write(CRLF);
       socket.uncork();
@@ -224,14 +227,18 @@ export class H1Exchange implements ConnectionUser, ConnectionWaiter {
       (this.#pendingBody ??= []).push(chunk);
       return;
     }
-    if (!this.#res.write(chunk)) {
-      this.#conn?.socket.pause();
+    if (!this.#res.write(chunk) && !this.#awaitingDrain) {
+      // One 'drain' listener however many chunks of the read follow (they are written anyway:
+      // at most one read's worth, the backend is paused from here).
+      this.#awaitingDrain = true;
+      this.#conn?.pauseReading();
       this.#res.once('drain', onClientDrain);
     }
   }
 
   clientDrained(): void {
-    this.#conn?.socket.resume();
+    this.#awaitingDrain = false;
+    this.#conn?.resumeReading();
   }
 
   /** Writes the held-back head (and body so far); false when the response was refused. */

@@ -5,11 +5,19 @@
  * `insecureHTTPParser`): Content-Length together with Transfer-Encoding, duplicate or invalid
  * Content-Length, obs-fold, bare LF and invalid header characters are all parse errors, so a
  * backend cannot smuggle a second response into a pooled connection.
+ *
+ * The parser `consume`s the connection's stream handle (TCP, or the TLS wrap over it), as
+ * node:http's server does with client sockets: decrypted reads go from C++ straight into llhttp,
+ * with no Buffer, 'data' event or `execute()` call per read; JS runs only for the callbacks.
  */
 import { createRequire } from 'node:module';
 
+/** A parse error from llhttp (`code` like HPE_INVALID_TRANSFER_ENCODING). */
+export type ParseError = Error & { code?: string; bytesParsed?: number };
+
 /** The callbacks llhttp's binding calls, by the indices it exposes. */
 export interface ParserCallbacks {
+  /** Only while armed (`watchMessageBegin`): a message began. */
   onMessageBegin(): void;
   /** Partial header list when a message has many headers (flushed before headersComplete). */
   onHeaders(headers: string[]): void;
@@ -17,14 +25,19 @@ export interface ParserCallbacks {
   onHeadersComplete(major: number, minor: number, headers: string[] | undefined, status: number, statusMessage: string, upgrade: boolean, keepAlive: boolean): number;
   onBody(chunk: Buffer): void;
   onMessageComplete(): void;
+  /** After each read the parser consumed: bytes parsed, or the parse error. */
+  onExecute(ret: number | ParseError): void;
 }
 
 /** The slice of the binding we use. */
 export interface ResponseParser {
+  /** Reads from a stream handle go straight to the parser (no JS 'data' events). */
+  consume(handle: object): void;
+  unconsume(): void;
   /** Bytes consumed, or the parse error (with `code`, e.g. HPE_INVALID_TRANSFER_ENCODING). */
-  execute(data: Buffer): number | (Error & { code?: string; bytesParsed?: number });
+  execute(data: Buffer): number | ParseError;
   /** Signals EOF: completes a body delimited by the connection close, or returns an error. */
-  finish(): undefined | (Error & { code?: string });
+  finish(): undefined | ParseError;
   close(): void;
   free(): void;
 }
@@ -37,6 +50,7 @@ interface ParserClass {
   readonly kOnHeadersComplete: number;
   readonly kOnBody: number;
   readonly kOnMessageComplete: number;
+  readonly kOnExecute: number;
   readonly kLenientNone: number;
 }
 
@@ -46,19 +60,34 @@ const { HTTPParser } = require('_http_common') as { HTTPParser: ParserClass };
 /** The default max header size of node:http (16 KiB unless --max-http-header-size says otherwise). */
 const MAX_HEADER_SIZE = 0;
 
+/** A parser plus the switch for its message-begin callback. */
+export interface WatchedParser extends ResponseParser {
+  /**
+   * Whether `onMessageBegin` is called. The binding looks the callback up on every message and
+   * skips the JS call (and its callback scope) when there is none, so the connection arms it
+   * only between a complete response and the next request, the one moment a message beginning
+   * means bytes nobody asked for.
+   */
+  watchMessageBegin(on: boolean): void;
+}
+
 /**
  * A strict response parser wired to `cb`. One parser per connection; messages follow each other
  * on it (keep-alive), and each new response begins after the previous one completed.
  */
-export function createResponseParser(cb: ParserCallbacks): ResponseParser {
-  const parser = new HTTPParser();
+export function createResponseParser(cb: ParserCallbacks): WatchedParser {
+  const parser = new HTTPParser() as ResponseParser & Record<number, unknown> & { initialize(type: number, resource: object, maxHeaderSize: number, lenient: number): void } & WatchedParser;
   parser.initialize(HTTPParser.RESPONSE, {}, MAX_HEADER_SIZE, HTTPParser.kLenientNone);
-  parser[HTTPParser.kOnMessageBegin] = () => cb.onMessageBegin();
+  const onMessageBegin = (): void => cb.onMessageBegin();
   parser[HTTPParser.kOnHeaders] = (headers: string[]) => cb.onHeaders(headers);
   // llhttp's binding passes (major, minor, headers, method, url, status, statusMessage, upgrade, keepAlive).
   parser[HTTPParser.kOnHeadersComplete] = (major: number, minor: number, headers: string[] | undefined, _method: unknown, _url: unknown, status: number, statusMessage: string, upgrade: boolean, keepAlive: boolean) =>
     cb.onHeadersComplete(major, minor, headers, status, statusMessage, upgrade, keepAlive);
   parser[HTTPParser.kOnBody] = (chunk: Buffer) => cb.onBody(chunk);
   parser[HTTPParser.kOnMessageComplete] = () => cb.onMessageComplete();
+  parser[HTTPParser.kOnExecute] = (ret: number | ParseError) => cb.onExecute(ret);
+  parser.watchMessageBegin = (on: boolean) => {
+    parser[HTTPParser.kOnMessageBegin] = on ? onMessageBegin : undefined;
+  };
   return parser;
 }
