@@ -9,9 +9,8 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import type { ErrorCode } from '../errors.ts';
 import { errorStatus } from '../errors.ts';
-import type { BackendIR, DirectResponseIR, GatewayIR, HeaderModifierIR } from '../ir/types.ts';
+import type { DirectResponseIR, GatewayIR } from '../ir/types.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { GatewayMetrics, RequestMetrics } from '../observability/metrics.ts';
 import { recordCertificateExpiry } from '../observability/certificates.ts';
@@ -24,30 +23,14 @@ import { compileRouter, type CompiledBackend, type CompiledRoute, type CompiledR
 import type { ClientRequest, ClientResponse, Listener, ListenerOptions } from './server/listener.ts';
 import { ListenerSet, type ReconcileResult } from './server/listener-set.ts';
 import { writeSocketError } from './server/raw-response.ts';
+import type { ProxyOutcome, ProxyRequest } from './upstream/engine.ts';
 import { sendError } from './upstream/error-response.ts';
 
-/** What the data plane asks the upstream engine to do (dataplane/upstream/engine.ts). */
-export interface ProxyTarget {
-  readonly backend: BackendIR;
-  readonly method: string;
-  /** Rewritten path with query. */
-  readonly path: string;
-  readonly headers: Record<string, string | string[]>;
-  readonly timeouts: { readonly requestMs?: number; readonly backendRequestMs?: number };
-  readonly responseHeaders?: HeaderModifierIR;
-  readonly routeName: string;
-  /** The request id; the engine puts it on the client response unless the backend sent one. */
-  readonly requestId?: string;
-}
+/** What the data plane asks the upstream engine to do (one definition: upstream/engine.ts). */
+export type ProxyTarget = ProxyRequest;
 
 /** How a proxied request ended (the engine wrote the response, including error answers). */
-export interface ProxyResult {
-  readonly status: number;
-  readonly code?: ErrorCode;
-  readonly endpoint?: string;
-  readonly detail?: string;
-  readonly upstreamMs?: number;
-}
+export type ProxyResult = ProxyOutcome;
 
 /** The part of the upstream engine the data plane drives. */
 export interface UpstreamEngineLike {

@@ -16,7 +16,8 @@ import { backendState, EndpointHealth } from './balancer.ts';
 import { rawErrorResponse, sendError } from './error-response.ts';
 import { ProxyExchange, requestIdOf } from './exchange.ts';
 import type { ExchangeContext } from './exchange.ts';
-import { poolIdentity, PoolRegistry } from './pools.ts';
+import { safeDone } from './outcome.ts';
+import { livePools, PoolRegistry } from './pools.ts';
 import type { PoolChangeEvent } from './pools.ts';
 import { UpgradeExchange } from './upgrade.ts';
 
@@ -75,14 +76,6 @@ export interface UpstreamEngineOptions {
   connectTimeoutMs?: number;
   /** Default 256. */
   maxConnectionsPerEndpoint?: number;
-}
-
-function safeDone(done: (outcome: ProxyOutcome) => void, outcome: ProxyOutcome): void {
-  try {
-    done(outcome);
-  } catch {
-    // The caller's bookkeeping must not break the proxy.
-  }
 }
 
 /** The undici-based upstream engine (see file comment). */
@@ -165,22 +158,7 @@ export class UpstreamEngine implements Upstream {
    * never handed to a new request.
    */
   update(ir: GatewayIR): void {
-    const identities = new Set<string>();
-    const profiles = new Set<string>();
-    const seen = new Set<BackendIR>();
-    for (const listener of ir.listeners) {
-      for (const vhost of listener.virtualHosts) {
-        for (const route of vhost.routes) {
-          for (const weighted of route.backends) {
-            const backend = weighted.backend;
-            if (seen.has(backend) || backend.unusable !== undefined) continue;
-            seen.add(backend);
-            if (backend.tls !== undefined) profiles.add(backend.tls.id);
-            for (const endpoint of backend.endpoints) identities.add(poolIdentity(endpoint, backend.tls));
-          }
-        }
-      }
-    }
+    const { identities, profiles } = livePools(ir, () => true);
     this.#registry.retain(identities, profiles);
     this.#ctx.health.retain(identities);
   }

@@ -6,14 +6,11 @@
  */
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse, IncomingHttpHeaders } from 'node:http';
 import type { Dispatcher } from 'undici';
-import { errorStatus } from '../../errors.ts';
-import type { ErrorCode } from '../../errors.ts';
-import { classifyUpstreamError, connectInfo, UpstreamTimeoutError } from '../tls/classify.ts';
-import { describeFailure } from '../tls/describe.ts';
+import { UpstreamTimeoutError } from '../tls/classify.ts';
 import type { BackendState, EndpointHealth } from './balancer.ts';
 import type { ProxyOutcome, ProxyRequest } from './engine.ts';
-import { sendError } from './error-response.ts';
 import { clientResponseHeaders } from './headers.ts';
+import { ClientGoneError, failedAttempt, requestIdOf, safeDone } from './outcome.ts';
 import type { PoolEntry, PoolRegistry } from './pools.ts';
 
 /** What an exchange needs from its engine. */
@@ -25,13 +22,6 @@ export interface ExchangeContext {
 /** undici honours a per-request `servername` that its .d.ts omits (ecosystem.md gotcha 1). */
 export interface UpstreamDispatchOptions extends Dispatcher.DispatchOptions {
   servername?: string;
-}
-
-/** Connect failures are retried on another endpoint at most this many times in all. */
-const maxAttempts = 3;
-
-class ClientGoneError extends Error {
-  readonly code = 'LASTMILE_CLIENT_GONE';
 }
 
 /** Whether the request carries a body (HTTP/1.1 framing headers, or an HTTP/2 stream still open). */
@@ -65,12 +55,7 @@ export function upstreamHeaders(headers: Record<string, string | string[]>, drop
   return out;
 }
 
-/** The request id the caller put on the upstream request, echoed in error bodies. */
-export function requestIdOf(target: ProxyRequest): string | undefined {
-  if (target.requestId !== undefined) return target.requestId;
-  const id = target.headers['x-request-id'];
-  return typeof id === 'string' ? id : undefined;
-}
+export { requestIdOf } from './outcome.ts';
 
 // Listeners shared by all exchanges: the response points at its exchange, so the per-request path
 // allocates no closures for them.
@@ -86,11 +71,6 @@ function onClientDrain(this: ServerResponse & Linked): void {
 }
 function onTimer(exchange: ProxyExchange, overall: boolean): void {
   exchange.timedOut(overall);
-}
-
-/** The client's connection is gone (e.g. it aborted its upload): nobody to answer. */
-function clientGone(res: ServerResponse): boolean {
-  return res.destroyed || (res.socket !== null && res.socket.destroyed);
 }
 
 function hasKeys(o: IncomingHttpHeaders): boolean {
@@ -263,50 +243,20 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
 
   #fail(failure: Error): void {
     const err = this.#entry === undefined ? failure : this.#entry.explain(failure);
-    const state = this.#state;
-    const endpoint = state.names[this.#index]!;
-    if (err instanceof ClientGoneError || clientGone(this.#res)) {
-      this.#finish({ status: 0, endpoint, upstreamMs: performance.now() - this.#started });
+    // Nothing reached the backend, and without a body nothing was consumed: safe to retry.
+    const outcome = failedAttempt(this.#res, err, this.#target, this.#state, this.#index, this.#ctx.health, !this.#hasBody, this.#attempts, this.#status, this.#started);
+    if (outcome === undefined) {
+      (this.#tried ??= []).push(this.#index);
+      this.#attempt();
       return;
     }
-    const profile = this.#target.backend.tls;
-    const classified = classifyUpstreamError(err, profile?.verify.kind);
-    const info = connectInfo(err);
-    if (classified.code === 'upstream_connect_failed' && info.phase === 'tcp') {
-      this.#ctx.health.markFailed(state.identities[this.#index]!);
-      // Nothing reached the backend, and without a body nothing was consumed: safe to retry.
-      if (!this.#hasBody && this.#attempts < Math.min(maxAttempts, state.names.length)) {
-        (this.#tried ??= []).push(this.#index);
-        this.#attempt();
-        return;
-      }
-    }
-    const detail = describeFailure({ reason: classified.reason, endpoint, backend: this.#target.backend.name, profile, peer: info.peer });
-    this.#answer(classified.code, detail, endpoint);
-  }
-
-  #answer(code: ErrorCode, detail: string, endpoint: string): void {
-    const res = this.#res;
-    let status: number;
-    if (res.headersSent) {
-      // Part of the response is out: the only honest signal left is an aborted message.
-      res.destroy();
-      status = this.#status;
-    } else {
-      sendError(res, code, requestIdOf(this.#target));
-      status = errorStatus[code];
-    }
-    this.#finish({ status, code, endpoint, detail, upstreamMs: performance.now() - this.#started });
+    this.#finish(outcome);
   }
 
   #finish(outcome: ProxyOutcome): void {
     if (this.#finished) return;
     this.#finished = true;
     if (this.#timer !== undefined) clearTimeout(this.#timer);
-    try {
-      this.#done(outcome);
-    } catch {
-      // The caller's bookkeeping must not break the proxy.
-    }
+    safeDone(this.#done, outcome);
   }
 }

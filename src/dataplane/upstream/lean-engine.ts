@@ -16,7 +16,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { errorStatus } from '../../errors.ts';
-import type { BackendIR, GatewayIR } from '../../ir/types.ts';
+import type { GatewayIR } from '../../ir/types.ts';
 import { backendState, EndpointHealth } from './balancer.ts';
 import type { BackendState } from './balancer.ts';
 import type { ProxyOutcome, ProxyRequest, Upstream, UpstreamEngineOptions } from './engine.ts';
@@ -27,15 +27,8 @@ import { H1Exchange } from './h1/exchange.ts';
 import type { H1Context } from './h1/exchange.ts';
 import { H1PoolRegistry } from './h1/pool.ts';
 import type { H1Pool } from './h1/pool.ts';
-import { poolIdentity } from './pools.ts';
-
-function safeDone(done: (outcome: ProxyOutcome) => void, outcome: ProxyOutcome): void {
-  try {
-    done(outcome);
-  } catch {
-    // The caller's bookkeeping must not break the proxy.
-  }
-}
+import { safeDone } from './outcome.ts';
+import { livePools } from './pools.ts';
 
 /** The pools of each backend's endpoints, cached beside its state (dropped with the IR). */
 const poolsOf = new WeakMap<BackendState, (H1Pool | undefined)[]>();
@@ -115,22 +108,8 @@ export class LeanUpstreamEngine implements Upstream {
 
   update(ir: GatewayIR): void {
     this.#fallback.update(ir);
-    const identities = new Set<string>();
-    const profiles = new Set<string>();
-    const seen = new Set<BackendIR>();
-    for (const listener of ir.listeners) {
-      for (const vhost of listener.virtualHosts) {
-        for (const route of vhost.routes) {
-          for (const weighted of route.backends) {
-            const backend = weighted.backend;
-            if (seen.has(backend) || backend.unusable !== undefined || backend.protocol !== 'http1') continue;
-            seen.add(backend);
-            if (backend.tls !== undefined) profiles.add(backend.tls.id);
-            for (const endpoint of backend.endpoints) identities.add(poolIdentity(endpoint, backend.tls));
-          }
-        }
-      }
-    }
+    // Only HTTP/1.1 backends have pools here; the others are the fallback engine's.
+    const { identities, profiles } = livePools(ir, (backend) => backend.protocol === 'http1');
     this.#registry.retain(identities, profiles);
     this.#ctx.health.retain(identities);
   }

@@ -5,11 +5,12 @@
  * old trust are only ever used by requests already on them, then closed (issue 4 item 5).
  */
 import { Pool } from 'undici';
-import type { BackendIR, EndpointIR, UpstreamTlsProfileIR } from '../../ir/types.ts';
+import type { BackendIR, EndpointIR, GatewayIR, UpstreamTlsProfileIR } from '../../ir/types.ts';
 import { tlsConnectOptions } from '../tls/connect-options.ts';
 import type { UpstreamTlsOptions } from '../tls/connect-options.ts';
 import { createConnector } from '../tls/connector.ts';
-import type { HandshakeEvent, SessionStore } from '../tls/connector.ts';
+import type { HandshakeEvent } from '../tls/connector.ts';
+import { SessionCache, settleWithin } from './pool-lifecycle.ts';
 
 /** Pool-size changes, as reported to the `poolChange` hook. */
 export interface PoolChangeEvent {
@@ -68,24 +69,34 @@ export class PoolEntry {
   }
 }
 
-/** Bounded, least-recently-set TLS session cache shared by all pools of an engine. */
-class Sessions implements SessionStore {
-  readonly #max: number;
-  readonly #map = new Map<string, Buffer>();
-  constructor(max: number) {
-    this.#max = max;
-  }
-  get(key: string): Buffer | undefined {
-    return this.#map.get(key);
-  }
-  set(key: string, session: Buffer): void {
-    this.#map.delete(key);
-    if (this.#map.size >= this.#max) {
-      const oldest = this.#map.keys().next();
-      if (oldest.done !== true) this.#map.delete(oldest.value);
+/** The pool identities and TLS profile ids an IR still uses. */
+export interface LivePools {
+  readonly identities: Set<string>;
+  readonly profiles: Set<string>;
+}
+
+/**
+ * Walks every usable backend of `ir` that `accept` admits (each once) and collects the pool
+ * identities of its endpoints and its TLS profile id: what an engine's `update` keeps.
+ */
+export function livePools(ir: GatewayIR, accept: (backend: BackendIR) => boolean): LivePools {
+  const identities = new Set<string>();
+  const profiles = new Set<string>();
+  const seen = new Set<BackendIR>();
+  for (const listener of ir.listeners) {
+    for (const vhost of listener.virtualHosts) {
+      for (const route of vhost.routes) {
+        for (const weighted of route.backends) {
+          const backend = weighted.backend;
+          if (seen.has(backend) || backend.unusable !== undefined || !accept(backend)) continue;
+          seen.add(backend);
+          if (backend.tls !== undefined) profiles.add(backend.tls.id);
+          for (const endpoint of backend.endpoints) identities.add(poolIdentity(endpoint, backend.tls));
+        }
+      }
     }
-    this.#map.set(key, session);
   }
+  return { identities, profiles };
 }
 
 /** All pools of an engine. */
@@ -93,7 +104,7 @@ export class PoolRegistry {
   readonly #settings: PoolSettings;
   readonly #pools = new Map<string, PoolEntry>();
   readonly #tlsOptions = new Map<string, UpstreamTlsOptions>();
-  readonly #sessions = new Sessions(4096);
+  readonly #sessions = new SessionCache(4096);
   readonly #closing = new Map<PoolEntry, Promise<void>>();
 
   constructor(settings: PoolSettings) {
@@ -206,12 +217,7 @@ export class PoolRegistry {
   async closeAll(graceMs: number): Promise<void> {
     for (const entry of this.#pools.values()) this.#close(entry);
     this.#pools.clear();
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, graceMs);
-    });
-    await Promise.race([Promise.all(this.#closing.values()), deadline]);
-    clearTimeout(timer);
+    await settleWithin(Promise.all(this.#closing.values()), graceMs);
     await Promise.all([...this.#closing.keys()].map((entry) => entry.pool.destroy().catch(() => undefined)));
   }
 }

@@ -8,8 +8,7 @@ import type { IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders } from '
 import type { Duplex } from 'node:stream';
 import type { Dispatcher } from 'undici';
 import { errorStatus } from '../../errors.ts';
-import { classifyUpstreamError, connectInfo, UpstreamTimeoutError } from '../tls/classify.ts';
-import { describeFailure } from '../tls/describe.ts';
+import { UpstreamTimeoutError } from '../tls/classify.ts';
 import type { BackendState } from './balancer.ts';
 import type { ProxyOutcome, ProxyRequest } from './engine.ts';
 import { rawErrorResponse } from './error-response.ts';
@@ -17,8 +16,7 @@ import { requestIdOf, upstreamHeaders } from './exchange.ts';
 import type { ExchangeContext, UpstreamDispatchOptions } from './exchange.ts';
 import type { PoolEntry } from './pools.ts';
 import { clientResponseHeaders } from './headers.ts';
-
-const maxAttempts = 3;
+import { judgeFailure, safeDone } from './outcome.ts';
 
 /** Serializes a response head; values come from undici's strict parser, so no CR/LF injection. */
 function formatHead(status: number, headers: OutgoingHttpHeaders, extra: string): string {
@@ -180,37 +178,27 @@ export class UpgradeExchange implements Dispatcher.DispatchHandler {
 
   #fail(failure: Error): void {
     const err = this.#entry === undefined ? failure : this.#entry.explain(failure);
-    const state = this.#state;
-    const endpoint = state.names[this.#index]!;
-    const profile = this.#target.backend.tls;
-    const classified = classifyUpstreamError(err, profile?.verify.kind);
-    const info = connectInfo(err);
-    if (classified.code === 'upstream_connect_failed' && info.phase === 'tcp') {
-      this.#ctx.health.markFailed(state.identities[this.#index]!);
-      if (!this.#wrote && this.#attempts < Math.min(maxAttempts, state.names.length)) {
-        (this.#tried ??= []).push(this.#index);
-        this.#attempt();
-        return;
-      }
+    const endpoint = this.#state.names[this.#index]!;
+    const verdict = judgeFailure(err, this.#target, this.#state, this.#index, this.#ctx.health, !this.#wrote, this.#attempts);
+    if (verdict === undefined) {
+      (this.#tried ??= []).push(this.#index);
+      this.#attempt();
+      return;
     }
+    // A raw socket, not a ServerResponse: the answer is written by hand (outcome.ts answerError's twin).
     let status = this.#status;
     if (this.#wrote) this.#socket.destroy();
     else {
-      this.#socket.end(rawErrorResponse(classified.code, requestIdOf(this.#target)));
-      status = errorStatus[classified.code];
+      this.#socket.end(rawErrorResponse(verdict.code, requestIdOf(this.#target)));
+      status = errorStatus[verdict.code];
     }
-    const detail = describeFailure({ reason: classified.reason, endpoint, backend: this.#target.backend.name, profile, peer: info.peer });
-    this.#finish({ status, code: classified.code, endpoint, detail, upstreamMs: performance.now() - this.#started });
+    this.#finish({ status, code: verdict.code, endpoint, detail: verdict.detail, upstreamMs: performance.now() - this.#started });
   }
 
   #finish(outcome: ProxyOutcome): void {
     if (this.#finished) return;
     this.#finished = true;
     if (this.#timer !== undefined) clearTimeout(this.#timer);
-    try {
-      this.#done(outcome);
-    } catch {
-      // The caller's bookkeeping must not break the proxy.
-    }
+    safeDone(this.#done, outcome);
   }
 }

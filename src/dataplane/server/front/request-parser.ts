@@ -10,7 +10,10 @@
  * The parser `consume`s the socket's handle, as node:http does: reads go from libuv straight into
  * llhttp in C++, with no Buffer or 'data' event per read; JS runs only for the callbacks below.
  */
-import { createRequire } from 'node:module';
+import { HTTPParser, MAX_HEADER_SIZE, METHODS } from '../../llhttp.ts';
+import type { LlhttpParser, ParseError, RawParser } from '../../llhttp.ts';
+
+export { METHODS };
 
 /** The callbacks llhttp's binding calls (by the indices it exposes). */
 export interface RequestParserCallbacks {
@@ -25,48 +28,17 @@ export interface RequestParserCallbacks {
   onExecute(ret: number | ParseError): void;
 }
 
-/** A parse error from llhttp (`code` like HPE_INVALID_HEADER_TOKEN). */
-export type ParseError = Error & { code?: string; reason?: string; bytesParsed?: number };
+export type { ParseError };
 
 /** The slice of the binding we use. */
-export interface RequestParser {
-  /** Reads from a stream handle go straight to the parser (no JS 'data' events). */
-  consume(handle: object): void;
-  unconsume(): void;
+export interface RequestParser extends LlhttpParser {
   /** While consuming: the buffer of the read being parsed (for the bytes after an upgrade head). */
   getCurrentBuffer(): Buffer;
-  execute(data: Buffer): number | ParseError;
-  /** Signals EOF: an error when a message was cut short. */
-  finish(): undefined | ParseError;
-  close(): void;
-  free(): void;
 }
-
-interface ParserClass {
-  new (): RequestParser & Record<number, unknown> & { initialize(type: number, resource: object, maxHeaderSize: number, lenient: number): void };
-  readonly REQUEST: number;
-  readonly kOnMessageBegin: number;
-  readonly kOnHeaders: number;
-  readonly kOnHeadersComplete: number;
-  readonly kOnBody: number;
-  readonly kOnMessageComplete: number;
-  readonly kOnExecute: number;
-  readonly kLenientNone: number;
-}
-
-const require = createRequire(import.meta.url);
-const common = require('_http_common') as { HTTPParser: ParserClass; methods: readonly string[] };
-const { HTTPParser } = common;
-
-/** Method names by llhttp's method index. */
-export const METHODS: readonly string[] = common.methods;
-
-/** node:http's default max header size (0 lets the binding use Node's setting). */
-const MAX_HEADER_SIZE = 0;
 
 /** A strict request parser wired to `cb`; one per connection, messages follow each other on it. */
 export function createRequestParser(cb: RequestParserCallbacks): RequestParser {
-  const parser = new HTTPParser();
+  const parser = new HTTPParser() as RawParser<RequestParser>;
   parser.initialize(HTTPParser.REQUEST, {}, MAX_HEADER_SIZE, HTTPParser.kLenientNone);
   parser[HTTPParser.kOnMessageBegin] = () => cb.onMessageBegin();
   parser[HTTPParser.kOnHeaders] = (headers: string[], url: string) => cb.onHeaders(headers, url);

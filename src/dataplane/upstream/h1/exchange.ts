@@ -3,18 +3,15 @@
  * head in one write, streams the body with backpressure, and relays the response. A response that
  * arrives whole in one read (the common small answer) goes to the client with one `end()` (one
  * write syscall for head and body); longer ones stream with backpressure both ways. Failure
- * handling mirrors the undici exchange (../exchange.ts): same retries, timeouts, classification
- * and answers.
+ * handling is the undici exchange's (../outcome.ts, shared): same retries, classification and
+ * answers.
  */
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
-import { errorStatus } from '../../../errors.ts';
-import type { ErrorCode } from '../../../errors.ts';
-import { classifyUpstreamError, connectInfo, UpstreamTimeoutError } from '../../tls/classify.ts';
-import { describeFailure } from '../../tls/describe.ts';
+import { UpstreamTimeoutError } from '../../tls/classify.ts';
 import type { BackendState, EndpointHealth } from '../balancer.ts';
 import type { ProxyOutcome, ProxyRequest } from '../engine.ts';
-import { sendError } from '../error-response.ts';
 import { requestHasBody, requestIdOf } from '../exchange.ts';
+import { failedAttempt, maxAttempts } from '../outcome.ts';
 import type { ConnectionUser, H1Connection } from './connection.ts';
 import type { ConnectionWaiter, H1Pool } from './pool.ts';
 import { requestHead } from './request-head.ts';
@@ -26,16 +23,10 @@ export interface H1Context {
   pool(state: BackendState, index: number): H1Pool;
 }
 
-/** Connect failures are retried on another endpoint at most this many times in all. */
-const maxAttempts = 3;
 /** Methods that may be sent again when a reused connection turns out closed (RFC 9110 9.2.2). */
 const RETRYABLE = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE']);
 const CRLF = Buffer.from('\r\n');
 const LAST_CHUNK = Buffer.from('0\r\n\r\n');
-
-class ClientGoneError extends Error {
-  readonly code = 'LASTMILE_CLIENT_GONE';
-}
 
 const kExchange = Symbol('lastmile.h1exchange');
 interface Linked {
@@ -55,10 +46,6 @@ function onReqEnd(this: IncomingMessage & Linked): void {
 }
 function onTimer(exchange: H1Exchange, overall: boolean): void {
   exchange.timedOut(overall);
-}
-
-function clientGone(res: ServerResponse): boolean {
-  return res.destroyed || (res.socket !== null && res.socket.destroyed);
 }
 
 /** One client request over one pooled HTTP/1.1 connection (see file comment). */
@@ -120,6 +107,8 @@ export class H1Exchange implements ConnectionUser, ConnectionWaiter {
     this.#pool.acquire(this);
   }
 
+  // Same arithmetic as ../exchange.ts #armTimer, kept inline on purpose: it runs on every
+  // request of the lean path, whose per-request code shape is the point of this engine.
   #armTimer(): void {
     const backendMs = this.#target.timeouts.backendRequestMs;
     let ms = backendMs !== undefined && backendMs > 0 ? backendMs : Infinity;
@@ -341,40 +330,14 @@ export class H1Exchange implements ConnectionUser, ConnectionWaiter {
 
   #fail(failure: Error): void {
     if (this.#finished) return;
-    const state = this.#state;
-    const endpoint = state.names[this.#index]!;
-    if (failure instanceof ClientGoneError || clientGone(this.#res)) {
-      this.#finish({ status: 0, endpoint, upstreamMs: performance.now() - this.#started });
+    // Nothing reached the backend, and without a body nothing was consumed: safe to retry.
+    const outcome = failedAttempt(this.#res, failure, this.#target, this.#state, this.#index, this.#ctx.health, !this.#hasBody, this.#attempts, this.#status, this.#started);
+    if (outcome === undefined) {
+      (this.#tried ??= []).push(this.#index);
+      this.#attempt();
       return;
     }
-    const profile = this.#target.backend.tls;
-    const classified = classifyUpstreamError(failure, profile?.verify.kind);
-    const info = connectInfo(failure);
-    if (classified.code === 'upstream_connect_failed' && info.phase === 'tcp') {
-      this.#ctx.health.markFailed(state.identities[this.#index]!);
-      // Nothing reached the backend, and without a body nothing was consumed: safe to retry.
-      if (!this.#hasBody && this.#attempts < Math.min(maxAttempts, state.names.length)) {
-        (this.#tried ??= []).push(this.#index);
-        this.#attempt();
-        return;
-      }
-    }
-    const detail = describeFailure({ reason: classified.reason, endpoint, backend: this.#target.backend.name, profile, peer: info.peer });
-    this.#answer(classified.code, detail, endpoint);
-  }
-
-  #answer(code: ErrorCode, detail: string, endpoint: string): void {
-    const res = this.#res;
-    let status: number;
-    if (res.headersSent) {
-      // Part of the response is out: the only honest signal left is an aborted message.
-      res.destroy();
-      status = this.#status;
-    } else {
-      sendError(res, code, requestIdOf(this.#target));
-      status = errorStatus[code];
-    }
-    this.#finish({ status, code, endpoint, detail, upstreamMs: performance.now() - this.#started });
+    this.#finish(outcome);
   }
 
   #finish(outcome: ProxyOutcome): void {
@@ -390,6 +353,7 @@ export class H1Exchange implements ConnectionUser, ConnectionWaiter {
       // this keep-alive connection can be parsed (Node only does this for unread bodies).
       if (!req.readableEnded) req.resume();
     }
+    // Inline rather than outcome.ts's safeDone: this runs once per request on the lean path.
     try {
       this.#done(outcome);
     } catch {

@@ -10,10 +10,10 @@
  * node:http's server does with client sockets: decrypted reads go from C++ straight into llhttp,
  * with no Buffer, 'data' event or `execute()` call per read; JS runs only for the callbacks.
  */
-import { createRequire } from 'node:module';
+import { HTTPParser, MAX_HEADER_SIZE } from '../../llhttp.ts';
+import type { LlhttpParser, ParseError, RawParser } from '../../llhttp.ts';
 
-/** A parse error from llhttp (`code` like HPE_INVALID_TRANSFER_ENCODING). */
-export type ParseError = Error & { code?: string; bytesParsed?: number };
+export type { ParseError };
 
 /** The callbacks llhttp's binding calls, by the indices it exposes. */
 export interface ParserCallbacks {
@@ -30,35 +30,7 @@ export interface ParserCallbacks {
 }
 
 /** The slice of the binding we use. */
-export interface ResponseParser {
-  /** Reads from a stream handle go straight to the parser (no JS 'data' events). */
-  consume(handle: object): void;
-  unconsume(): void;
-  /** Bytes consumed, or the parse error (with `code`, e.g. HPE_INVALID_TRANSFER_ENCODING). */
-  execute(data: Buffer): number | ParseError;
-  /** Signals EOF: completes a body delimited by the connection close, or returns an error. */
-  finish(): undefined | ParseError;
-  close(): void;
-  free(): void;
-}
-
-interface ParserClass {
-  new (): ResponseParser & Record<number, unknown> & { initialize(type: number, resource: object, maxHeaderSize: number, lenient: number): void };
-  readonly RESPONSE: number;
-  readonly kOnMessageBegin: number;
-  readonly kOnHeaders: number;
-  readonly kOnHeadersComplete: number;
-  readonly kOnBody: number;
-  readonly kOnMessageComplete: number;
-  readonly kOnExecute: number;
-  readonly kLenientNone: number;
-}
-
-const require = createRequire(import.meta.url);
-const { HTTPParser } = require('_http_common') as { HTTPParser: ParserClass };
-
-/** The default max header size of node:http (16 KiB unless --max-http-header-size says otherwise). */
-const MAX_HEADER_SIZE = 0;
+export type ResponseParser = LlhttpParser;
 
 /** A parser plus the switch for its message-begin callback. */
 export interface WatchedParser extends ResponseParser {
@@ -76,7 +48,7 @@ export interface WatchedParser extends ResponseParser {
  * on it (keep-alive), and each new response begins after the previous one completed.
  */
 export function createResponseParser(cb: ParserCallbacks): WatchedParser {
-  const parser = new HTTPParser() as ResponseParser & Record<number, unknown> & { initialize(type: number, resource: object, maxHeaderSize: number, lenient: number): void } & WatchedParser;
+  const parser = new HTTPParser() as RawParser<WatchedParser>;
   parser.initialize(HTTPParser.RESPONSE, {}, MAX_HEADER_SIZE, HTTPParser.kLenientNone);
   const onMessageBegin = (): void => cb.onMessageBegin();
   parser[HTTPParser.kOnHeaders] = (headers: string[]) => cb.onHeaders(headers);

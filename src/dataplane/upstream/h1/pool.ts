@@ -8,7 +8,8 @@ import type { BackendIR, EndpointIR } from '../../../ir/types.ts';
 import { tlsConnectOptions } from '../../tls/connect-options.ts';
 import type { UpstreamTlsOptions } from '../../tls/connect-options.ts';
 import { createConnector } from '../../tls/connector.ts';
-import type { HandshakeEvent, SessionStore } from '../../tls/connector.ts';
+import type { HandshakeEvent } from '../../tls/connector.ts';
+import { SessionCache, settleWithin } from '../pool-lifecycle.ts';
 import type { PoolChangeEvent } from '../pools.ts';
 import { endpointName, poolIdentity } from '../pools.ts';
 import { H1Connection } from './connection.ts';
@@ -174,26 +175,6 @@ export class H1Pool {
   }
 }
 
-/** Bounded, least-recently-set TLS session cache shared by all pools of an engine. */
-export class SessionCache implements SessionStore {
-  readonly #max: number;
-  readonly #map = new Map<string, Buffer>();
-  constructor(max: number) {
-    this.#max = max;
-  }
-  get(key: string): Buffer | undefined {
-    return this.#map.get(key);
-  }
-  set(key: string, session: Buffer): void {
-    this.#map.delete(key);
-    if (this.#map.size >= this.#max) {
-      const oldest = this.#map.keys().next();
-      if (oldest.done !== true) this.#map.delete(oldest.value);
-    }
-    this.#map.set(key, session);
-  }
-}
-
 /** All HTTP/1.1 pools of the lean engine, by pool identity. */
 export class H1PoolRegistry {
   readonly #settings: H1PoolSettings;
@@ -263,12 +244,7 @@ export class H1PoolRegistry {
     for (const pool of this.#pools.values()) this.#close(pool);
     this.#pools.clear();
     const all = [...this.#closing];
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, graceMs);
-    });
-    await Promise.race([Promise.all(all.map((p) => p.close())), deadline]);
-    clearTimeout(timer);
+    await settleWithin(Promise.all(all.map((p) => p.close())), graceMs);
     for (const p of all) p.destroyAll();
   }
 }

@@ -1,0 +1,50 @@
+/**
+ * Node's own llhttp binding (the parser node:http uses), reached through the public
+ * `_http_common` module. Shared by the front's request parser (server/front/request-parser.ts)
+ * and the lean engine's response parser (upstream/h1/parser.ts), which wire their own callbacks.
+ */
+import { createRequire } from 'node:module';
+
+/** A parse error from llhttp (`code` like HPE_INVALID_HEADER_TOKEN). */
+export type ParseError = Error & { code?: string; reason?: string; bytesParsed?: number };
+
+/** The slice of the binding both parsers use. */
+export interface LlhttpParser {
+  /** Reads from a stream handle go straight to the parser (no JS 'data' events). */
+  consume(handle: object): void;
+  unconsume(): void;
+  /** Bytes consumed, or the parse error (with `code`). */
+  execute(data: Buffer): number | ParseError;
+  /** Signals EOF: completes a body delimited by the connection close, or returns an error. */
+  finish(): undefined | ParseError;
+  close(): void;
+  free(): void;
+}
+
+/** A parser as constructed: callbacks are set by index, `initialize` picks request or response. */
+export type RawParser<P> = P & Record<number, unknown> & { initialize(type: number, resource: object, maxHeaderSize: number, lenient: number): void };
+
+interface ParserClass {
+  new (): RawParser<LlhttpParser>;
+  readonly REQUEST: number;
+  readonly RESPONSE: number;
+  readonly kOnMessageBegin: number;
+  readonly kOnHeaders: number;
+  readonly kOnHeadersComplete: number;
+  readonly kOnBody: number;
+  readonly kOnMessageComplete: number;
+  readonly kOnExecute: number;
+  readonly kLenientNone: number;
+}
+
+const require = createRequire(import.meta.url);
+const common = require('_http_common') as { HTTPParser: ParserClass; methods: readonly string[] };
+
+/** The binding's parser class. */
+export const HTTPParser: ParserClass = common.HTTPParser;
+
+/** Method names by llhttp's method index. */
+export const METHODS: readonly string[] = common.methods;
+
+/** node:http's default max header size (0 lets the binding use Node's setting, 16 KiB unless --max-http-header-size says otherwise). */
+export const MAX_HEADER_SIZE = 0;
