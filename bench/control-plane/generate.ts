@@ -18,7 +18,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { createCa } from '../../src/pki/generate.ts';
+import { createCa, type CertificateAuthority } from '../../src/pki/generate.ts';
 
 export type Layout = 'namespace' | 'object';
 
@@ -30,6 +30,18 @@ export interface GenerateOptions {
   readonly gateways?: number;
   /** Distinct CAs: one is shared by every namespace, the others are per-namespace (default 4). */
   readonly cas?: number;
+  /** Listener port of Gateway `g` is `listenerPorts[g]` (default 18080 + g). */
+  readonly listenerPorts?: readonly number[];
+  /**
+   * Traffic phase (run.ts --traffic): the EndpointSlices of these Services point at one real
+   * local TLS backend (127.0.0.1:port) instead of unroutable 10.x addresses.
+   */
+  readonly backend?: { readonly port: number; readonly services: readonly number[] };
+  /**
+   * Number of hostname variants a policy cycles through on edits (default: unbounded, each edit
+   * a new name). 2 makes edits toggle between two names a backend certificate can carry.
+   */
+  readonly hostnameVariants?: number;
 }
 
 export interface GeneratedConfig {
@@ -48,6 +60,12 @@ export interface GeneratedConfig {
   editPolicy(i: number): { file: string; content: string; sni: string };
   /** Namespace of object `i`. */
   namespaceOf(i: number): string;
+  /** The listener port of each Gateway, in order. */
+  readonly listenerPorts: readonly number[];
+  /** The CA behind the `shared-ca` ConfigMaps (policies of even `i` trust it). */
+  readonly sharedCa: CertificateAuthority;
+  /** The hostname policy `i` validates in variant `v` (the SNI the gateway sends). */
+  hostnameOf(i: number, v: number): string;
 }
 
 const PER_NAMESPACE = 100;
@@ -73,6 +91,11 @@ export async function generateConfig(options: GenerateOptions): Promise<Generate
   const caPem = (i: number): string => cas[i]?.certPem ?? '';
   const ns = (i: number): string => `team-${pad(i % namespaces, 4)}`;
   const variants = new Map<number, number>();
+  const hostnameVariants = options.hostnameVariants ?? Number.POSITIVE_INFINITY;
+  const backendServices = new Set(options.backend?.services ?? []);
+  const portOf = (g: number): number => options.listenerPorts?.[g] ?? 18080 + g;
+  const hostnameOf = (i: number, v: number): string =>
+    v === 0 ? `svc-${i}.${ns(i)}.svc.cluster.local` : `svc-${i}-v${v}.${ns(i)}.svc.cluster.local`;
 
   const gatewayClass = `apiVersion: gateway.networking.k8s.io/v1
 kind: GatewayClass
@@ -90,13 +113,13 @@ spec:
   gatewayClassName: lastmile
   listeners:
     - name: http
-      port: ${18080 + g}
+      port: ${portOf(g)}
       protocol: HTTP
       allowedRoutes:
         namespaces:
           from: All
     - name: http-example
-      port: ${18080 + g}
+      port: ${portOf(g)}
       protocol: HTTP
       hostname: "*.example.com"
       allowedRoutes:
@@ -148,7 +171,26 @@ spec:
       targetPort: 9090
       protocol: TCP
 `;
-  const slice = (i: number): string => `apiVersion: discovery.k8s.io/v1
+  const localSlice = (i: number, port: number): string => `apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata:
+  name: svc-${i}-x7k2p
+  namespace: ${ns(i)}
+  labels:
+    kubernetes.io/service-name: svc-${i}
+addressType: IPv4
+ports:
+  - name: https
+    port: ${port}
+    protocol: TCP
+  - name: metrics
+    port: ${port}
+    protocol: TCP
+endpoints:
+  - addresses: ["127.0.0.1"]
+    conditions: {ready: true}
+`;
+  const slice = (i: number): string => options.backend && backendServices.has(i) ? localSlice(i, options.backend.port) : `apiVersion: discovery.k8s.io/v1
 kind: EndpointSlice
 metadata:
   name: svc-${i}-x7k2p
@@ -209,8 +251,8 @@ spec:
 `;
   };
   const policy = (i: number): { text: string; sni: string } => {
-    const v = variants.get(i) ?? 0;
-    const sni = v === 0 ? `svc-${i}.${ns(i)}.svc.cluster.local` : `svc-${i}-v${v}.${ns(i)}.svc.cluster.local`;
+    const v = (variants.get(i) ?? 0) % hostnameVariants;
+    const sni = hostnameOf(i, v);
     const section = i % 3 === 0 ? '\n      sectionName: https' : '';
     const sans = i % 4 === 0
       ? `
@@ -283,6 +325,9 @@ spec:
     dir, layout, n, namespaces, files: files.size, bytes,
     policyFile: policyFileOf,
     namespaceOf: ns,
+    listenerPorts: Array.from({ length: gatewayCount }, (_, k) => portOf(k)),
+    sharedCa: cas[0] ?? (await createCa()),
+    hostnameOf,
     editPolicy(i: number): { file: string; content: string; sni: string } {
       variants.set(i, (variants.get(i) ?? 0) + 1);
       return { file: policyFileOf(i), content: renderPolicyFile(i), sni: policy(i).sni };

@@ -6,9 +6,12 @@
  *       edits, measured three ways: loader.load() + translate called directly (the loader lists
  *       and stats every file), the same with the edited file noted first (what the watcher tells
  *       `serve`: loader.noteChanges), and end to end through watchPaths (debounce included), as
- *       `serve` runs it.
+ *       `serve` runs it;
+ *   (d) with --traffic: the real gateway (`src/main.ts serve`) on the folder, steady keep-alive
+ *       load against routes whose policies are edited and routes whose are not, --traffic-edits
+ *       edits; failed requests (target zero) and edit -> traffic latency (traffic.ts).
  *
- *   ./node_modules/.bin/node bench/control-plane/run.ts --n 10000 [--layout namespace|object]
+ *   ./node_modules/.bin/node bench/control-plane/run.ts --n 10000 [--layout namespace|object] [--traffic]
  *
  * Prints a table and one machine-readable line: `RESULT {json}`. Wall and CPU time are both
  * reported: on a shared machine CPU time is the steadier of the two.
@@ -25,17 +28,17 @@ import { watchPaths } from '../../src/sources/file/watch.ts';
 import { translate, type TranslateInput, type TranslateResult } from '../../src/translate/index.ts';
 import { createTranslator } from '../../src/translate/translator.ts';
 import { generateConfig, type GeneratedConfig, type Layout } from './generate.ts';
+import { freePort, runTraffic, startBackend, startGateway, trafficServices, waitRoutes, type Backend, type Target, type TrafficResult } from './traffic.ts';
 
 // A forced GC before each memory reading, without asking users for --expose-gc.
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
 
 /**
- * DATA PLANE HOOK. Called with every new IR in the end-to-end measurement, the way `serve` calls
- * DataPlane.apply. The "zero failed requests during edits while traffic flows" target needs the
- * data plane: replace this no-op with a DataPlane (src/dataplane/gateway.ts) plus a load
- * generator against its listeners, and count non-2xx answers while the edits run. Until then
- * the edit latency stops at "IR ready".
+ * DATA PLANE HOOK. Called with every new IR in the in-process end-to-end measurement (c), the
+ * way `serve` calls DataPlane.apply; a no-op there, so (c) stops at "IR ready". The
+ * "zero failed requests while traffic flows" measurement is phase (d), --traffic, which runs the
+ * real gateway process instead (traffic.ts).
  */
 export interface DataPlaneHook {
   apply(ir: GatewayIR): Promise<void> | void;
@@ -247,6 +250,9 @@ async function main(): Promise<void> {
       dir: { type: 'string' },
       keep: { type: 'boolean', default: false },
       reference: { type: 'boolean', default: false },
+      traffic: { type: 'boolean', default: false },
+      'traffic-edits': { type: 'string' },
+      concurrency: { type: 'string', default: '8' },
     },
   });
   const n = parseN(values.n);
@@ -259,9 +265,20 @@ async function main(): Promise<void> {
   const dir = values.dir ?? (await mkdtemp(join(tmpdir(), 'lastmile-cp-bench-')));
 
   const log = (s: string): void => void process.stderr.write(`${s}\n`);
+  // (d) needs a backend port and listener ports before the config is written.
+  const GATEWAYS = 4;
+  const picked = values.traffic ? trafficServices(n, 8, 8) : undefined;
+  let backend: Backend | undefined;
   try {
+    let trafficConfig = {};
+    if (picked) {
+      backend = await startBackend();
+      const listenerPorts: number[] = [];
+      for (let k = 0; k < GATEWAYS; k++) listenerPorts.push(await freePort());
+      trafficConfig = { listenerPorts, backend: { port: backend.port, services: [...picked.edited, ...picked.stable] }, hostnameVariants: 2 };
+    }
     log(`generating N=${n} (${layout} layout) in ${dir}`);
-    const g = await generateConfig({ n, dir, layout });
+    const g = await generateConfig({ n, dir, layout, gateways: GATEWAYS, ...trafficConfig });
     log(`  ${g.files} files, ${(g.bytes / MB).toFixed(1)} MiB, ${g.namespaces} namespaces`);
 
     // (a) cold load
@@ -324,6 +341,11 @@ async function main(): Promise<void> {
       }
     }
 
+    let traffic: TrafficResult | undefined;
+    if (picked && backend) {
+      traffic = await trafficPhase(g, backend, picked, Number(values['traffic-edits'] ?? edits), Math.max(1, Number(values.concurrency)), log);
+    }
+
     const row = (k: string, v: string): string => `| ${k.padEnd(44)} | ${v.padStart(22)} |`;
     const out = [
       `Control plane, N=${n} (${layout} layout: ${g.files} files, ${objects} objects, ${routes} IR routes), node ${process.version}`,
@@ -340,6 +362,7 @@ async function main(): Promise<void> {
       row('  of which load p50 / translate p50', `${noted.loadP50.toFixed(1)} / ${noted.translateP50.toFixed(1)} ms`),
       row('  edits translated incrementally', `${editing.incremental()} (${values.reference ? 'reference translate' : 'Translator'})`),
       ...watched.map((w) => row(`policy edit -> IR via watch (debounce ${w.debounceMs}) p50/p99`, `${w.stats.p50.toFixed(1)} / ${w.stats.p99.toFixed(1)} ms`)),
+      ...(traffic ? trafficRows(traffic, row) : []),
     ];
     console.log(out.join('\n'));
     console.log(`RESULT ${JSON.stringify({
@@ -352,10 +375,65 @@ async function main(): Promise<void> {
       edits, editP50Ms: +direct.p50.toFixed(1), editP99Ms: +direct.p99.toFixed(1), editLoadP50Ms: +direct.loadP50.toFixed(1), editTranslateP50Ms: +direct.translateP50.toFixed(1),
       notedEditP50Ms: +noted.p50.toFixed(1), notedEditP99Ms: +noted.p99.toFixed(1), notedEditLoadP50Ms: +noted.loadP50.toFixed(1), notedEditTranslateP50Ms: +noted.translateP50.toFixed(1),
       watched: watched.map((w) => ({ debounceMs: w.debounceMs, edits: e2eEdits, p50Ms: +w.stats.p50.toFixed(1), p99Ms: +w.stats.p99.toFixed(1) })),
+      ...(traffic ? { traffic: trafficJson(traffic) } : {}),
     })}`);
   } finally {
+    await backend?.close();
     if (!values.keep && !values.dir) await rm(dir, { recursive: true, force: true });
   }
 }
 
 if (import.meta.main) await main();
+
+/** (d): gateway process up, routes serving, then load + edits; the gateway is always stopped. */
+async function trafficPhase(
+  g: GeneratedConfig,
+  backend: Backend,
+  picked: { edited: number[]; stable: number[] },
+  edits: number,
+  concurrency: number,
+  log: (s: string) => void,
+): Promise<TrafficResult> {
+  await backend.setCertificate(g, [...picked.edited, ...picked.stable]);
+  const ports = g.listenerPorts;
+  const target = (i: number): Target => ({ i, host: `app-${i}.${g.namespaceOf(i)}.example.com`, port: ports[i % ports.length] ?? 0 });
+  const edited = picked.edited.map(target);
+  const stable = picked.stable.map(target);
+  log(`  traffic: starting the gateway on ${g.dir} (listeners ${ports.join(', ')}, backend 127.0.0.1:${backend.port})`);
+  const t0 = performance.now();
+  const gateway = await startGateway(g.dir, 300_000);
+  try {
+    await waitRoutes([...edited, ...stable], 120_000);
+    log(`  traffic: gateway ready and routes serving after ${(performance.now() - t0).toFixed(0)} ms`);
+    gc();
+    const r = await runTraffic(g, edited, stable, { edits, concurrency, maxRequests: 2_000_000, maxMs: 120_000 + edits * 1000, editTimeoutMs: 10_000 });
+    log(`  traffic: ${r.sent} requests (${r.sentEdited} to edited routes, ${r.sentStable} to others), ${r.failed} failed, ${r.edits} edits, `
+      + `edit -> traffic p50 ${quantile(r.latencies, 0.5).toFixed(1)} ms p99 ${quantile(r.latencies, 0.99).toFixed(1)} ms, ${r.notObserved} not observed`);
+    for (const f of r.failures) log(`    failure: ${f}`);
+    return r;
+  } catch (error) {
+    log(gateway.output());
+    throw error;
+  } finally {
+    await gateway.close();
+  }
+}
+
+function trafficRows(t: TrafficResult, row: (k: string, v: string) => string): string[] {
+  return [
+    row('traffic: requests (edited / other routes)', `${t.sent} (${t.sentEdited} / ${t.sentStable})`),
+    row('traffic: failed (non-200 or transport)', `${t.failed}`),
+    row('traffic: rate over the phase', `${t.requestsPerSecond.toFixed(0)} req/s`),
+    row(`policy edit -> traffic (new SNI) p50/p99`, `${quantile(t.latencies, 0.5).toFixed(1)} / ${quantile(t.latencies, 0.99).toFixed(1)} ms`),
+    row('  edits observed / max', `${t.latencies.length}/${t.edits} / ${Math.max(...t.latencies).toFixed(1)} ms`),
+  ];
+}
+
+function trafficJson(t: TrafficResult): Record<string, unknown> {
+  return {
+    sent: t.sent, sentEdited: t.sentEdited, sentStable: t.sentStable, failed: t.failed, failures: t.failures,
+    requestsPerSecond: Math.round(t.requestsPerSecond), durationMs: Math.round(t.durationMs), edits: t.edits,
+    observed: t.latencies.length, notObserved: t.notObserved,
+    p50Ms: +quantile(t.latencies, 0.5).toFixed(1), p99Ms: +quantile(t.latencies, 0.99).toFixed(1), maxMs: +Math.max(...t.latencies).toFixed(1),
+  };
+}
