@@ -7,10 +7,11 @@
  * end to end against `lastmile serve` (test/conformance/); a claimed feature makes the suite run
  * those tests (conformance.md 1.1), so a regression there must fail that suite first.
  *
- * `GRPCRoute` is not claimed yet: GRPCRoutes are translated and their backends spoken to over
- * HTTP/2, but gRPC clients reach a gateway over h2c on HTTP listeners (as the GRPCRoute conformance
- * tests do), and lastmile's HTTP listeners speak HTTP/1.1 only. Claiming it would be a status that
- * says "supported" while clients fail.
+ * `GRPCRoute` is claimed because it works end to end: GRPCRoutes are translated, their backends
+ * spoken to over HTTP/2 (h2 with ALPN under a BackendTLSPolicy, h2c without), and plain-HTTP
+ * listeners take gRPC clients' h2c with prior knowledge next to HTTP/1.1
+ * (src/dataplane/server/h2c.ts); test/e2e/grpcroute.test.ts runs a gRPC call through the real
+ * process to a BackendTLSPolicy backend.
  */
 export const SUPPORTED_FEATURES: readonly string[] = Object.freeze(
   [
@@ -18,6 +19,7 @@ export const SUPPORTED_FEATURES: readonly string[] = Object.freeze(
     'BackendTLSPolicySANValidation',
     'Gateway',
     'GatewayBackendClientCertificate',
+    'GRPCRoute',
     'HTTPRoute',
     'HTTPRouteBackendTimeout',
     'HTTPRouteHostRewrite',

@@ -18,6 +18,7 @@ import type { ServerCertificateIR } from '../../ir/types.ts';
 import { ConnectionTracker } from './connections.ts';
 import { FrontServer } from './front/server.ts';
 import { compileCertificates, type CertificateTable } from './sni.ts';
+import { sniffConnection } from './h2c.ts';
 
 /** Which HTTP/1.1 server plain-HTTP listeners use: the lean front (default) or node:http. */
 export type FrontKind = 'lean' | 'node';
@@ -90,6 +91,8 @@ export class Listener {
   readonly #server: net.Server;
   readonly #connections = new ConnectionTracker();
   readonly #front: FrontServer | undefined;
+  /** Plain-HTTP connections whose first bytes have not arrived yet (h2c.ts). */
+  readonly #sniffing = new Set<Socket>();
   #certificates: CertificateTable | undefined;
   #closing: Promise<void> | undefined;
 
@@ -109,10 +112,6 @@ export class Listener {
         },
         { headersTimeoutMs: headersTimeout, keepAliveTimeoutMs: keepAliveTimeout },
       );
-      if (spec.protocol === 'HTTP') {
-        this.#server = this.#front.server;
-        return;
-      }
     }
     const onRequest = (req: ClientRequest, res: ClientResponse): void => {
       if (req.httpVersionMajor < 2) {
@@ -123,6 +122,11 @@ export class Listener {
       }
       handlers.request(req, res, this);
     };
+    if (spec.protocol === 'HTTP' && this.#front !== undefined) {
+      this.#server = this.#front.server;
+      this.#sniffH2c(this.#front.server, onRequest, headersTimeout);
+      return;
+    }
     if (spec.protocol === 'HTTPS') {
       this.#certificates = compileCertificates(certificates);
       const server = http2.createSecureServer({
@@ -179,6 +183,7 @@ export class Listener {
         this.#connections.detach(socket);
         handlers.upgrade(req, socket, head, this);
       });
+      this.#sniffH2c(server, onRequest, headersTimeout);
       this.#server = server;
     }
     this.#server.on('clientError', (err: Error & { code?: string }, socket: Socket) => {
@@ -188,6 +193,44 @@ export class Listener {
       const inFlight = (socket as Socket & { _httpMessage?: { headersSent?: boolean } | null })._httpMessage;
       if (!socket.destroyed && socket.writable && inFlight?.headersSent !== true) socket.end(clientErrorAnswer(err.code));
       else socket.destroy();
+    });
+  }
+
+  /**
+   * Serves HTTP/2 with prior knowledge (h2c, h2c.ts) next to HTTP/1.1 on a plain-HTTP listener:
+   * the HTTP/1.1 server's own connection listeners (the lean front's accept, or node:http's
+   * parser setup and this listener's tracking) now run only for connections whose first bytes
+   * are not the HTTP/2 preface; those are given to a cleartext HTTP/2 server with the same
+   * request handler as the HTTPS listener's h2 path, and its sessions are tracked (GOAWAY on
+   * drain) like theirs.
+   */
+  #sniffH2c(server: net.Server, onRequest: (req: ClientRequest, res: ClientResponse) => void, timeoutMs: number): void {
+    const h2c = http2.createServer();
+    h2c.on('session', (s) => this.#connections.addSession(s));
+    h2c.on('request', onRequest);
+    // The compat layer's per-stream timeout: none (request timeouts are the route's).
+    h2c.setTimeout(0);
+    const http1Listeners = server.listeners('connection') as ((socket: Socket) => void)[];
+    server.removeAllListeners('connection');
+    const targets = {
+      http1: (socket: Socket): void => {
+        this.#sniffing.delete(socket);
+        for (const listener of http1Listeners) listener.call(server, socket);
+        // node:http reads the unshifted bytes once the socket flows; the lean front read them
+        // already (front/connection.ts start) and resumed.
+        socket.resume();
+      },
+      h2: (socket: Socket): void => {
+        this.#sniffing.delete(socket);
+        this.#connections.addRaw(socket);
+        h2c.emit('connection', socket);
+      },
+    };
+    server.on('connection', (socket: Socket) => {
+      // Tracked until it is classified, so the drain deadline reaches a silent client too.
+      this.#sniffing.add(socket);
+      socket.once('close', () => this.#sniffing.delete(socket));
+      sniffConnection(socket, targets, timeoutMs);
     });
   }
 
@@ -242,6 +285,7 @@ export class Listener {
       const timer = setTimeout(() => {
         front?.destroyAll();
         this.#connections.destroyAll();
+        for (const socket of this.#sniffing) socket.destroy();
       }, deadlineMs);
       timer.unref();
       this.#server.close(() => {
