@@ -141,16 +141,17 @@ describe('GRPCRoute over h2c to a BackendTLSPolicy backend, real gateway process
 
   test('a policy whose CA does not match never yields a success', async () => {
     const r = await grpcCall(port, 'bad.example', 'Say', 'hello');
-    const grpcStatus = r.trailers['grpc-status'] ?? r.headers['grpc-status'];
-    assert.ok(r.status === 502 || (grpcStatus !== undefined && grpcStatus !== '0'), JSON.stringify(r));
+    // design.md: a backend TLS verification failure answers 502 with its stable code.
+    assert.equal(r.status, 502, JSON.stringify(r));
+    assert.equal(r.headers['x-lastmile-error'], 'upstream_tls_unknown_authority', JSON.stringify(r.headers));
+    assert.notEqual(r.trailers['grpc-status'] ?? r.headers['grpc-status'], '0');
     assert.ok(!r.message.includes('got=hello'), 'no backend answer');
-    if (r.status === 502) assert.ok(r.headers['x-lastmile-error'], JSON.stringify(r.headers));
   });
 
   test('a method no rule matches is not routed', async () => {
     const r = await grpcCall(port, 'grpc.example', 'Other', 'hello');
-    const grpcStatus = r.trailers['grpc-status'] ?? r.headers['grpc-status'];
-    assert.ok(r.status === 404 || grpcStatus === '12', JSON.stringify(r));
+    assert.equal(r.status, 404, JSON.stringify(r));
+    assert.equal(r.headers['x-lastmile-error'], 'route_not_found', JSON.stringify(r.headers));
     assert.ok(!r.message.includes('got='), 'no backend answer');
   });
 });
