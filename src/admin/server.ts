@@ -50,69 +50,97 @@ export function parseHostPort(value: string, defaultHost = '127.0.0.1'): { host:
   return { host: m[1] ?? (m[2] || defaultHost), port };
 }
 
-function send(res: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body, null, 2) + '\n';
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), 'cache-control': 'no-store' });
-  res.end(text);
+/** One admin answer, before it is written to a socket (the primary of `serve --workers` relays these). */
+export interface AdminAnswer {
+  readonly status: number;
+  readonly contentType: string;
+  readonly body: string;
 }
 
-function sendText(res: ServerResponse, status: number, contentType: string, text: string): void {
-  res.writeHead(status, { 'content-type': contentType, 'content-length': Buffer.byteLength(text), 'cache-control': 'no-store' });
-  res.end(text);
+/** A JSON answer, pretty-printed as every admin answer is. */
+export function jsonAnswer(status: number, body: unknown): AdminAnswer {
+  return { status, contentType: 'application/json', body: JSON.stringify(body, null, 2) + '\n' };
 }
 
-/** Routes one admin request. Exported for tests. */
-export async function handleAdmin(req: IncomingMessage, res: ServerResponse, state: AdminState, metrics: GatewayMetrics): Promise<void> {
-  const url = new URL(req.url ?? '/', 'http://admin');
-  const path = url.pathname;
-  if (req.method !== 'GET' && req.method !== 'HEAD') {
-    send(res, 405, statusObject(405, 'MethodNotAllowed', `${req.method ?? ''} is not supported: the admin API is read-only`));
-    return;
+function text(status: number, contentType: string, body: string): AdminAnswer {
+  return { status, contentType, body };
+}
+
+/** Writes an answer (JSON or text) with the admin API's headers. */
+export function writeAdminAnswer(res: ServerResponse, answer: AdminAnswer, extraHeaders: Readonly<Record<string, string>> = {}): void {
+  res.writeHead(answer.status, { 'content-type': answer.contentType, 'content-length': Buffer.byteLength(answer.body), 'cache-control': 'no-store', ...extraHeaders });
+  res.end(answer.body);
+}
+
+/**
+ * Answers one admin request (`method`, and `target`: path with optional query) from `state`
+ * and `metrics`, without a socket: the HTTP server below writes the answer, and a worker of
+ * `serve --workers` sends it to the primary over IPC.
+ */
+export async function answerAdmin(method: string, target: string, state: AdminState, metrics: GatewayMetrics): Promise<AdminAnswer> {
+  const path = new URL(target, 'http://admin').pathname;
+  if (method !== 'GET' && method !== 'HEAD') {
+    return jsonAnswer(405, statusObject(405, 'MethodNotAllowed', `${method} is not supported: the admin API is read-only`));
   }
   switch (path) {
     case '/healthz':
-      sendText(res, 200, 'text/plain', 'ok\n');
-      return;
+      return text(200, 'text/plain', 'ok\n');
     case '/readyz':
-      if (state.ready()) sendText(res, 200, 'text/plain', 'ok\n');
-      else sendText(res, 503, 'text/plain', `not ready: ${state.notReadyReason?.() ?? 'no configuration programmed yet'}\n`);
-      return;
+      if (state.ready()) return text(200, 'text/plain', 'ok\n');
+      return text(503, 'text/plain', `not ready: ${state.notReadyReason?.() ?? 'no configuration programmed yet'}\n`);
     case '/metrics':
-      sendText(res, 200, metrics.contentType, await metrics.text());
-      return;
+      return text(200, metrics.contentType, await metrics.text());
     case '/debug/config':
-      send(res, 200, { generation: state.generation(), ir: redactIr(state.ir()) });
-      return;
+      return jsonAnswer(200, { generation: state.generation(), ir: redactIr(state.ir()) });
     case '/debug/diagnostics':
-      send(res, 200, { diagnostics: state.diagnostics().map((d) => ({ ...d, text: formatDiagnostic(d) })) });
-      return;
+      return jsonAnswer(200, { diagnostics: state.diagnostics().map((d) => ({ ...d, text: formatDiagnostic(d) })) });
     case '/debug/handshakes':
       // Public certificate facts and the failure story only (observability/handshakes.ts).
-      send(res, 200, { handshakes: state.handshakes?.() ?? [] });
-      return;
+      return jsonAnswer(200, { handshakes: state.handshakes?.() ?? [] });
     case '/debug/kubernetes':
-      if (state.kubernetes === undefined) send(res, 404, statusObject(404, 'NotFound', 'not running in kubernetes mode (serve --provider kubernetes)'));
-      else send(res, 200, state.kubernetes());
-      return;
+      if (state.kubernetes === undefined) return jsonAnswer(404, statusObject(404, 'NotFound', 'not running in kubernetes mode (serve --provider kubernetes)'));
+      return jsonAnswer(200, state.kubernetes());
     default:
       break;
   }
   const q = parseResourcePath(path);
   if (q === undefined || 'notFound' in q) {
-    send(res, 404, statusObject(404, 'NotFound', q?.notFound ?? 'the server could not find the requested resource'));
-    return;
+    return jsonAnswer(404, statusObject(404, 'NotFound', q?.notFound ?? 'the server could not find the requested resource'));
   }
   const answer = readResources(q, state.snapshot(), state.statuses());
-  send(res, answer.status, answer.body);
+  return jsonAnswer(answer.status, answer.body);
+}
+
+/** Routes one admin request. Exported for tests. */
+export async function handleAdmin(req: IncomingMessage, res: ServerResponse, state: AdminState, metrics: GatewayMetrics): Promise<void> {
+  writeAdminAnswer(res, await answerAdmin(req.method ?? 'GET', req.url ?? '/', state, metrics));
+}
+
+/**
+ * Replaces the admin listener of this process: called by startAdminServer with what the server
+ * would serve; a returned AdminServer is used instead of listening on `address`. Set by a worker
+ * of `serve --workers` (runner/workers/worker.ts), whose admin API is served by the primary:
+ * the gateway core (runner/gateway-core.ts) starts its admin API the same way in every mode,
+ * and this is the one place that sees its state and metrics.
+ */
+export type AdminServerHook = (address: string, state: AdminState, metrics: GatewayMetrics) => AdminServer | undefined;
+
+let adminServerHook: AdminServerHook | undefined;
+
+/** Installs (or, with undefined, removes) the process-wide {@link AdminServerHook}. */
+export function setAdminServerHook(hook: AdminServerHook | undefined): void {
+  adminServerHook = hook;
 }
 
 /** Starts the admin server on `address` (HOST:PORT; port 0 picks a free port). */
 export async function startAdminServer(address: string, state: AdminState, metrics: GatewayMetrics, onError?: (err: unknown) => void): Promise<AdminServer> {
+  const replaced = adminServerHook?.(address, state, metrics);
+  if (replaced !== undefined) return replaced;
   const { host, port } = parseHostPort(address);
   const server = http.createServer((req, res) => {
     handleAdmin(req, res, state, metrics).catch((err: unknown) => {
       onError?.(err);
-      if (!res.headersSent) send(res, 500, statusObject(500, 'InternalError', 'internal error'));
+      if (!res.headersSent) writeAdminAnswer(res, jsonAnswer(500, statusObject(500, 'InternalError', 'internal error')));
       else res.destroy();
     });
   });

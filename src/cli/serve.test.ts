@@ -18,6 +18,8 @@ const cases: [argv: string[], error: string][] = [
   [['serve', '--provider', 'kubernetes', '--identity', ' '], 'error: --identity must not be empty\n'],
   [['serve', '--provider', 'kubernetes', '--no-status', '--lease-name', 'x'], 'error: --lease-namespace and --lease-name choose the status Lease, which --no-status does not use\n'],
   [['serve', '--provider', 'kubernetes', '--admin-address', 'nope'], 'error: --admin-address nope: expected HOST:PORT, e.g. 127.0.0.1:9901\n'],
+  [['serve', '--config', 'examples/basic', '--workers', '0'], 'error: --workers 0: expected a whole number from 1 to 256\n'],
+  [['serve', '--config', 'examples/basic', '--workers', '1.5'], 'error: --workers 1.5: expected a whole number from 1 to 256\n'],
 ];
 
 for (const [argv, error] of cases) {

@@ -6,8 +6,12 @@
  * Two providers: `--provider file` (default) serves the manifests in `--config DIR`;
  * `--provider kubernetes` lists and watches a cluster (docs/kubernetes.md) and writes status.
  */
+import { randomUUID } from 'node:crypto';
 import { stat } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import type { Command } from 'commander';
+import { PRIMARY_ADMIN_URL_ENV, REPLICA_IDENTITY_ENV } from '../runner/workers/protocol.ts';
+import type { WorkerAgent } from '../runner/workers/worker.ts';
 import type { VerbContext } from './context.ts';
 import { CliError } from './io.ts';
 
@@ -98,15 +102,19 @@ async function listenerNames(adminUrl: string): Promise<string[]> {
 }
 
 /**
- * With `--workers N` every worker is a whole replica: in kubernetes mode it runs its own watches
- * and competes for the status Lease, so each needs an identity of its own (one Lease holder per
- * installation, never one per worker claiming the same name).
+ * Kubernetes mode under `--workers N`: every worker lists and watches (it needs the objects to
+ * build its own IR), but only worker 0 is a candidate for the status Lease, under the replica's
+ * identity chosen once by the primary (REPLICA_IDENTITY_ENV), so the installation sees one
+ * candidate per replica as without workers, and a restarted worker 0 renews the Lease it held.
+ * The other workers never write status.
  */
-function workerIdentity(identity: string | undefined, index: number | undefined): string | undefined {
-  const base = identity ?? process.env.POD_NAME;
-  if (index === undefined || base === undefined) return identity;
-  return `${base}-worker-${index}`;
+function replicaIdentity(identity: string | undefined): string {
+  // The default kubernetes-mode.ts would pick, chosen here once for all workers.
+  return identity ?? process.env.POD_NAME ?? `${hostname()}_${randomUUID().slice(0, 8)}`;
 }
+
+/** Default of --admin-address (runner/gateway-core.ts DEFAULT_ADMIN_ADDRESS; not imported: the primary of --workers loads no data plane). */
+const DEFAULT_ADMIN_ADDRESS = '127.0.0.1:9901';
 
 /** Runs `serve` until stopped; returns the exit code. */
 export async function runServe(ctx: VerbContext, opts: ServeOptions): Promise<number> {
@@ -117,17 +125,45 @@ export async function runServe(ctx: VerbContext, opts: ServeOptions): Promise<nu
   }
   const workers = opts.workers === undefined ? 1 : Number(opts.workers);
   if (!Number.isInteger(workers) || workers < 1 || workers > 256) throw new CliError(`error: --workers ${opts.workers}: expected a whole number from 1 to 256`);
-  // --workers N: a supervising primary and N gateway processes (dataplane/workers.ts).
-  const { leaveCluster, runPrimary, workerIndex, workerAdminAddress } = await import('../dataplane/workers.ts');
-  if (workers > 1 && workerIndex() === undefined) return runPrimary(workers, (line) => ctx.io.err(`${line}\n`));
+  // --workers N: a primary serving the admin API and supervising N gateway processes (runner/workers/).
+  const { leaveCluster, workerIndex } = await import('../dataplane/workers.ts');
+  const index = workerIndex();
+  if (workers > 1 && index === undefined) {
+    const { runPrimary } = await import('../runner/workers/primary.ts');
+    const adminAddress = opts.adminAddress ?? DEFAULT_ADMIN_ADDRESS;
+    return runPrimary({
+      workers,
+      adminAddress,
+      env: provider === 'kubernetes' ? { [REPLICA_IDENTITY_ENV]: replicaIdentity(opts.identity) } : {},
+      log: (line) => ctx.io.err(`${line}\n`),
+      untilStopped: ctx.io.untilStopped,
+    }).catch((error: unknown) => {
+      throw new CliError(`error: admin API on ${adminAddress}: ${error instanceof Error ? error.message : String(error)}`);
+    });
+  }
+  // A worker: its admin API is the primary's, answered over IPC (runner/workers/worker.ts).
+  const agent = index === undefined ? undefined : (await import('../runner/workers/worker.ts')).startWorkerAgent(process.env[PRIMARY_ADMIN_URL_ENV] ?? '');
+  try {
+    return await serveThisProcess(ctx, opts, provider, index, agent);
+  } finally {
+    // A worker lets go of the IPC channel (which would keep it alive), also when it failed to start.
+    agent?.close();
+    leaveCluster();
+  }
+}
+
+/** One gateway process: alone, or worker `index` of `--workers`. */
+async function serveThisProcess(ctx: VerbContext, opts: ServeOptions, provider: 'file' | 'kubernetes', index: number | undefined, agent: WorkerAgent | undefined): Promise<number> {
+  const say = (line: string): void => {
+    // The primary says where things are; workers only report problems.
+    if (agent === undefined) ctx.io.err(line);
+  };
   // Listen for SIGINT/SIGTERM before anything starts: a signal during start-up must still drain
   // and exit 0, not kill the process with the default action.
   const stopped = ctx.io.untilStopped();
-  const index = workerIndex() ?? 0;
-  const adminAddress = opts.adminAddress === undefined ? (index === 0 ? undefined : workerAdminAddress('127.0.0.1:9901', index)) : workerAdminAddress(opts.adminAddress, index);
   const common = {
     accessLog: opts.accessLog,
-    ...(adminAddress !== undefined ? { adminAddress } : {}),
+    ...(opts.adminAddress !== undefined && agent === undefined ? { adminAddress: opts.adminAddress } : {}),
     ...(opts.bindAddress !== undefined ? { bindAddress: opts.bindAddress } : {}),
     ...(opts.logLevel !== undefined ? { logLevel: opts.logLevel } : {}),
   };
@@ -136,11 +172,13 @@ export async function runServe(ctx: VerbContext, opts: ServeOptions): Promise<nu
     // Loaded only here: the offline verbs never pay for the data plane, metrics and logging.
     const { startServe } = await import('../runner/serve.ts');
     server = await startServe({ ...common, configPaths: opts.config ?? [] });
-    ctx.io.err(`lastmile: serving ${(opts.config ?? []).join(', ')}\n`);
+    say(`lastmile: serving ${(opts.config ?? []).join(', ')}\n`);
   } else {
     // And the Kubernetes client only in this mode (runner/kubernetes-source.ts).
     const { startKubernetesServe } = await import('../runner/kubernetes-source.ts');
-    const identity = workerIdentity(opts.identity, workerIndex());
+    // Under --workers only worker 0 may write status (replicaIdentity above).
+    const identity = index === undefined ? opts.identity : process.env[REPLICA_IDENTITY_ENV];
+    const writeStatus = opts.status && (index === undefined || index === 0);
     server = await startKubernetesServe({
       ...common,
       ...(opts.kubeconfig !== undefined ? { kubeconfig: opts.kubeconfig } : {}),
@@ -149,35 +187,45 @@ export async function runServe(ctx: VerbContext, opts: ServeOptions): Promise<nu
       ...(opts.leaseNamespace !== undefined ? { leaseNamespace: opts.leaseNamespace } : {}),
       ...(opts.leaseName !== undefined ? { leaseName: opts.leaseName } : {}),
       ...(identity !== undefined ? { identity } : {}),
-      writeStatus: opts.status,
+      writeStatus,
     }).catch((error: unknown) => {
       // One line only: a YAML parser's message quotes the lines around the error, and the lines
       // of a kubeconfig can hold a token or a client key.
       const first = (error instanceof Error ? error.message : String(error)).split('\n')[0] ?? '';
       throw new CliError(`error: ${first.replace(/^error: /, '')}`);
     });
-    ctx.io.err(`lastmile: serving from the Kubernetes API (${opts.watchNamespace !== undefined ? `namespace ${opts.watchNamespace}` : 'all namespaces'}${opts.status ? '' : ', not writing status'})\n`);
+    say(`lastmile: serving from the Kubernetes API (${opts.watchNamespace !== undefined ? `namespace ${opts.watchNamespace}` : 'all namespaces'}${opts.status ? '' : ', not writing status'})\n`);
   }
   const running = server;
   const sayListeners = async (): Promise<void> => {
     const listeners = await listenerNames(running.adminUrl);
     ctx.io.err(`lastmile: listening on ${listeners.length > 0 ? listeners.join(', ') : '(no listener programmed; see the log)'}\n`);
   };
-  if (provider === 'file') await sayListeners();
-  ctx.io.err(`lastmile: admin API at ${running.adminUrl} (/healthz, /readyz, /metrics, /api/v1/..., /apis/...)\n`);
-  // Kubernetes mode: the listeners are known once the initial lists are in and programmed.
-  if (provider === 'kubernetes') void running.programmed.then(sayListeners);
+  if (agent === undefined) {
+    if (provider === 'file') await sayListeners();
+    ctx.io.err(`lastmile: admin API at ${running.adminUrl} (/healthz, /readyz, /metrics, /api/v1/..., /apis/...)\n`);
+    // Kubernetes mode: the listeners are known once the initial lists are in and programmed.
+    if (provider === 'kubernetes') void running.programmed.then(sayListeners);
+  }
+  agent?.started(() => running.reload());
   const onHangup = (): void => {
     running.reload().catch((error: unknown) => ctx.io.err(`lastmile: reload failed: ${(error as Error).message}\n`));
   };
   process.on('SIGHUP', onHangup);
+  // A worker drains once: the primary's SIGTERM may follow the terminal's SIGINT to the whole group.
+  const ignore = (): void => undefined;
   try {
     const signal = await stopped;
-    ctx.io.err(`lastmile: ${signal}: draining and stopping\n`);
+    if (agent !== undefined) {
+      process.on('SIGINT', ignore);
+      process.on('SIGTERM', ignore);
+    }
+    say(`lastmile: ${signal}: draining and stopping\n`);
   } finally {
     process.off('SIGHUP', onHangup);
     await running.close();
-    leaveCluster();
+    process.off('SIGINT', ignore);
+    process.off('SIGTERM', ignore);
   }
   return 0;
 }
@@ -193,7 +241,7 @@ export function registerServe(program: Command, ctx: VerbContext): void {
     .option('--bind-address <addr>', 'address the Gateway listeners bind to when a Gateway names none (default 0.0.0.0)')
     .option('--log-level <level>', `one of ${LOG_LEVELS.join(', ')}`)
     .option('--no-access-log', 'do not log each request')
-    .option('--workers <n>', 'gateway processes sharing the listener ports (admin API of worker k on the admin port + k)')
+    .option('--workers <n>', 'gateway processes sharing the listener ports; one admin API (metrics summed, readiness of all) served by a supervising primary')
     .option('--kubeconfig <path>', 'kubeconfig file (--provider kubernetes; default $KUBECONFIG, ~/.kube/config, in-cluster)')
     .option('--context <name>', 'kubeconfig context (--provider kubernetes; default the current context)')
     .option('--watch-namespace <ns>', 'watch only this namespace (--provider kubernetes; default all)')
