@@ -5,6 +5,7 @@
  */
 import { pino } from 'pino';
 import type { Logger, DestinationStream } from 'pino';
+import { workerIndex } from '../dataplane/workers.ts';
 
 export type { Logger } from 'pino';
 
@@ -42,10 +43,12 @@ export interface RootLogger {
 /** Creates the root logger; take component children with `logger.child({ component })`. */
 export function createLogger(options: LoggerOptions = {}): RootLogger {
   const dest = options.destination ?? pino.destination({ dest: 1, sync: false });
+  // Under --workers every line says which worker wrote it (the pid alone changes on restart).
+  const worker = workerIndex();
   const logger = pino(
     {
       level: options.level ?? 'info',
-      base: { name: 'lastmile' },
+      base: worker === undefined ? { name: 'lastmile' } : { name: 'lastmile', worker },
       redact: { paths: REDACT_PATHS, censor: '[redacted]' },
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },

@@ -112,6 +112,9 @@ describe('serve --workers 2 through the real process', () => {
     assert.equal(r.headers.get('x-lastmile-worker'), '0');
     assert.equal((await fetch(`${gw.adminUrl}/debug/config?worker=1`)).headers.get('x-lastmile-worker'), '1');
     assert.equal((await gw.admin('/debug/config?worker=2')).status, 400);
+    // Every worker's log lines say which worker wrote them.
+    const writers = new Set(gw.logs.map((l) => l['worker']));
+    assert.ok(writers.has(0) && writers.has(1), `log lines from both workers: ${[...writers].join(', ')}`);
   });
 
   test('traffic reaches both workers and the aggregated /metrics counts every request once', async () => {
