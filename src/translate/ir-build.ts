@@ -2,11 +2,12 @@
  * Assembles the IR: one listener per (address, port), virtual hosts in match order, routes in
  * precedence order; everything sorted so equal input gives byte-equal output (Contour's Build()).
  */
-import type { GatewayIR, ListenerIR, ServerCertificateIR, VirtualHostIR } from '../ir/types.ts';
+import type { GatewayIR, ListenerIR, RouteIR, ServerCertificateIR, VirtualHostIR } from '../ir/types.ts';
 import type { GatewayModel } from './model.ts';
 import { compareVirtualHosts } from './route/hostnames.ts';
 import { comparePrecedence } from './route/matching.ts';
 import type { RouteEntry } from './route/compile.ts';
+import { sortSmall } from './order.ts';
 
 interface SocketBuild {
   readonly address: string;
@@ -52,21 +53,41 @@ export function buildIr(gateways: readonly GatewayModel[], entries: readonly Rou
   return { listeners };
 }
 
+function byPrecedence(a: RouteEntry, b: RouteEntry): number {
+  return comparePrecedence(a.precedence, b.precedence);
+}
+
 function virtualHost(hostname: string, list: RouteEntry[]): VirtualHostIR {
-  const sorted = [...list].sort((a, b) => comparePrecedence(a.precedence, b.precedence));
+  // `list` is this build's own: sorted in place (sortSmall: most virtual hosts hold a few
+  // routes, and copying then sorting each was ~10 MB of garbage at N = 10k).
+  const sorted = sortSmall(list, byPrecedence);
   // The same route match reached through two listeners of one Gateway is one route. Gateways
   // are told apart by their rank (one per Gateway, translate/index.ts): no key string per route.
+  const routes: RouteIR[] = [];
+  if (sorted.length <= SCAN_MAX) {
+    // Few routes: look back over the kept ones instead of building a map per virtual host.
+    for (let i = 0; i < sorted.length; i++) {
+      const e = sorted[i] as RouteEntry;
+      let dup = false;
+      for (let j = 0; j < i && !dup; j++) {
+        const k = sorted[j] as RouteEntry;
+        dup = k.ir.name === e.ir.name && k.precedence.gatewayRank === e.precedence.gatewayRank;
+      }
+      if (!dup) routes.push(e.ir);
+    }
+    return { hostname, routes };
+  }
   const seen = new Map<string, number[]>();
-  const routes = sorted.filter((e) => {
+  for (const e of sorted) {
     const gateway = e.precedence.gatewayRank;
     const ranks = seen.get(e.ir.name);
-    if (!ranks) {
-      seen.set(e.ir.name, [gateway]);
-      return true;
-    }
-    if (ranks.includes(gateway)) return false;
-    ranks.push(gateway);
-    return true;
-  });
-  return { hostname, routes: routes.map((e) => e.ir) };
+    if (!ranks) seen.set(e.ir.name, [gateway]);
+    else if (ranks.includes(gateway)) continue;
+    else ranks.push(gateway);
+    routes.push(e.ir);
+  }
+  return { hostname, routes };
 }
+
+/** Virtual hosts up to this many entries are de-duplicated by a scan (quadratic, but tiny). */
+const SCAN_MAX = 16;

@@ -1,16 +1,36 @@
 /** Deterministic orderings the spec asks for (oldest first, then `{namespace}/{name}`). */
 import type { KubeObject } from '../api/meta.ts';
 
-function time(obj: KubeObject): number {
-  const t = Date.parse(obj.metadata.creationTimestamp ?? '');
-  // An object without a timestamp sorts after every dated one (it is the newest we know of).
-  return Number.isNaN(t) ? Number.POSITIVE_INFINITY : t;
+/**
+ * An object's creation time and `namespace/name`, remembered per object: sorting 10k routes or
+ * policies compares each object ~14 times, and each comparison parsed two timestamps and built
+ * two strings (~30 MB of garbage a translation at N = 10k; BENCHMARKS.md "Control plane").
+ * Stored objects never change (store/metadata.ts freezes them); a WeakMap lets them go.
+ */
+interface AgeKey {
+  readonly time: number;
+  readonly nsName: string;
+}
+const ageKeys = new WeakMap<KubeObject, AgeKey>();
+
+function ageKey(obj: KubeObject): AgeKey {
+  let k = ageKeys.get(obj);
+  if (k === undefined) {
+    const t = Date.parse(obj.metadata.creationTimestamp ?? '');
+    const ns = obj.metadata.namespace;
+    k = {
+      // An object without a timestamp sorts after every dated one (it is the newest we know of).
+      time: Number.isNaN(t) ? Number.POSITIVE_INFINITY : t,
+      nsName: ns ? `${ns}/${obj.metadata.name ?? ''}` : (obj.metadata.name ?? ''),
+    };
+    ageKeys.set(obj, k);
+  }
+  return k;
 }
 
 /** `namespace/name` of an object (`name` for cluster-scoped kinds). */
 export function nsName(obj: KubeObject): string {
-  const ns = obj.metadata.namespace;
-  return ns ? `${ns}/${obj.metadata.name ?? ''}` : (obj.metadata.name ?? '');
+  return ageKey(obj).nsName;
 }
 
 export function compareStrings(a: string, b: string): number {
@@ -22,10 +42,10 @@ export function compareStrings(a: string, b: string): number {
  * BackendTLSPolicy precedence rule; the same tie-break orders routes and Gateways).
  */
 export function compareByAge(a: KubeObject, b: KubeObject): number {
-  const ta = time(a);
-  const tb = time(b);
-  if (ta !== tb) return ta < tb ? -1 : 1;
-  return compareStrings(nsName(a), nsName(b));
+  const ka = ageKey(a);
+  const kb = ageKey(b);
+  if (ka.time !== kb.time) return ka.time < kb.time ? -1 : 1;
+  return compareStrings(ka.nsName, kb.nsName);
 }
 
 /** Arrays up to this length are sorted in place by insertion (sortSmall). */

@@ -152,6 +152,47 @@ test('Translator equals translate over randomized edit sequences', async () => {
   }
 });
 
+test('Translator equals translate over long runs of policy edits (layered statuses, compaction)', async () => {
+  // Hundreds of incremental steps in a row: each splices statuses into a layered map
+  // (layered-map.ts), which is made a plain Map again when it grows; every step must still
+  // equal the reference, and the reference must accept it as previousStatuses.
+  const ca = await createCa({ commonName: 'L' });
+  const T0 = '2026-01-01T00:00:00Z';
+  const GW = 'gateway.networking.k8s.io/v1';
+  const meta = (name: string, namespace?: string, extra: Record<string, unknown> = {}): KubeObject['metadata'] =>
+    ({ name, ...(namespace ? { namespace } : {}), creationTimestamp: T0, generation: 1, ...extra });
+  const base: KubeObject[] = [
+    { apiVersion: GW, kind: 'GatewayClass', metadata: meta('lastmile'), spec: { controllerName: 'lastmile.dev/gateway-controller' } },
+    { apiVersion: GW, kind: 'Gateway', metadata: meta('gw', 'infra'), spec: { gatewayClassName: 'lastmile', listeners: [{ name: 'http', port: 8000, protocol: 'HTTP', allowedRoutes: { namespaces: { from: 'All' } } }] } },
+    { apiVersion: 'v1', kind: 'ConfigMap', metadata: meta('ca', 'n'), data: { 'ca.crt': ca.certPem } },
+  ];
+  const services = 24;
+  for (let i = 0; i < services; i++) {
+    base.push({ apiVersion: 'v1', kind: 'Service', metadata: meta(`s${i}`, 'n'), spec: { ports: [{ name: 'https', port: 443, protocol: 'TCP' }] } });
+    base.push({ apiVersion: GW, kind: 'HTTPRoute', metadata: meta(`r${i}`, 'n'), spec: { parentRefs: [{ name: 'gw', namespace: 'infra' }], hostnames: [`r${i}.example.com`], rules: [{ backendRefs: [{ name: `s${i}`, port: 443 }] }] } });
+  }
+  const policy = (i: number, v: number): StoredObject => ({
+    object: {
+      apiVersion: GW, kind: 'BackendTLSPolicy', metadata: meta(`p${i}`, 'n', { generation: v }),
+      spec: { targetRefs: [{ group: '', kind: 'Service', name: `s${i}` }], validation: { caCertificateRefs: [{ group: '', kind: 'ConfigMap', name: 'ca' }], hostname: `v${v % 3}.example.com` } },
+    },
+  });
+  let current = [...base.map((object) => ({ object })), ...Array.from({ length: services }, (_, i) => policy(i, 1))];
+  let snapshot = createSnapshot(current, 1);
+  const steps: { snapshot: Snapshot; now: Date }[] = [{ snapshot, now: new Date(T0) }];
+  const random = rng(7);
+  for (let s = 1; s <= 300; s++) {
+    const i = Math.floor(random() * services);
+    const old = current.find((o) => o.object.kind === 'BackendTLSPolicy' && o.object.metadata.name === `p${i}`) as StoredObject;
+    const next = policy(i, s + 1);
+    current = current.map((o) => (o === old ? next : o));
+    snapshot = updateSnapshot(snapshot, [next], [], s + 1) ?? createSnapshot(current, s + 1);
+    steps.push({ snapshot, now: new Date(Date.parse(T0) + s * 1000) });
+  }
+  const { incremental } = runBoth(steps, 'policy edits');
+  assert.equal(incremental, 300);
+});
+
 test('Translator falls back to a full run when the previous statuses are not its own', () => {
   const snapshot = createSnapshot([], 1);
   const t = createTranslator();

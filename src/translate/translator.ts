@@ -32,6 +32,7 @@ import { compareDiagnostics } from './diagnostic-order.ts';
 import { translate } from './index.ts';
 import type { ComputedStatus, TranslateInput, TranslateResult } from './types.ts';
 import { ROUTE_KINDS, Relations, policyServices, routeServices } from './relations.ts';
+import { LayeredMap, MAX_REPLACED } from './layered-map.ts';
 
 /** Every kind translation reads (src/translate/**: snapshot.list and snapshot.get). */
 const KINDS = ['GatewayClass', 'Gateway', 'HTTPRoute', 'GRPCRoute', 'ReferenceGrant', 'BackendTLSPolicy', 'Service', 'EndpointSlice', 'ConfigMap', 'Secret'] as const;
@@ -283,6 +284,26 @@ function spliceStatuses(
   sub: ReadonlyMap<string, ComputedStatus>,
   owned: ReadonlySet<string>,
 ): ReadonlyMap<string, ComputedStatus> {
+  // The usual edit replaces the statuses of a few existing keys: a layer over the previous
+  // map's base (layered-map.ts) instead of a copy of ~20k entries.
+  const base = prev instanceof LayeredMap ? (prev.base as ReadonlyMap<string, ComputedStatus>) : prev;
+  const before = prev instanceof LayeredMap ? (prev.replaced as ReadonlyMap<string, ComputedStatus>) : undefined;
+  let sameKeys = true;
+  for (const k of owned) {
+    if (sub.has(k) !== base.has(k)) {
+      sameKeys = false;
+      break;
+    }
+  }
+  // At most a quarter of the map is layered (small configs compact often: tests cover both paths).
+  if (sameKeys && (before?.size ?? 0) + owned.size <= Math.min(MAX_REPLACED, base.size >> 2)) {
+    const replaced = new Map(before);
+    for (const k of owned) {
+      const next = sub.get(k);
+      if (next) replaced.set(k, next);
+    }
+    return new LayeredMap(base, replaced);
+  }
   // A native copy, then the owned keys: replacing a key keeps its place in the order.
   const out = new Map(prev);
   let added = false;

@@ -7,7 +7,7 @@
 import { isIP } from 'node:net';
 import type { Service } from '../../api/core.ts';
 import type { BackendTLSPolicy } from '../../api/gateway-api.ts';
-import type { Snapshot, StoredObject } from '../../store/snapshot.ts';
+import type { StoredObject } from '../../store/snapshot.ts';
 import type { UpstreamTlsProfileIR } from '../../ir/types.ts';
 import { PolicyReason } from '../../status/conditions.ts';
 import { addDiagnostic, type TranslateContext } from '../context.ts';
@@ -60,22 +60,38 @@ export interface TargetModel {
 type BundleTrust = Extract<UpstreamTlsProfileIR['trust'], { kind: 'bundle' }>;
 
 /**
- * One trust object per list of CA sources in a snapshot: within a snapshot the sources
+ * One trust object per list of CA sources and their certificates: within a snapshot the sources
  * (`ConfigMap/ns/name`, ...) determine the bundle, and the policies of a namespace mostly name
  * the same ConfigMaps. Sharing the object lets a profile's content hash reuse the CA bundle's
  * canonical JSON (profile.ts) instead of escaping it again for every policy (10k at N = 10k).
+ * Kept across snapshots, by the identity of each source's certificate list (ca.ts parses a
+ * bundle text once and hands back the same frozen list for the same text): the trust object
+ * then stays the same while the CA objects do, so the profiles built from it are reused by the
+ * next translation too (profile.ts). A changed CA text gives other lists, hence a new trust.
  */
-const trustBySnapshot = new WeakMap<Snapshot, Map<string, BundleTrust>>();
+interface TrustEntry {
+  readonly pems: readonly (readonly string[] | undefined)[];
+  readonly trust: BundleTrust;
+}
+const trustBySources = new Map<string, TrustEntry[]>();
+/** Source lists remembered; the cache starts over when full (memory stays bounded). */
+const MAX_TRUST_KEYS = 4096;
 
-function bundleTrust(snapshot: Snapshot, results: readonly CaRefResult[]): BundleTrust {
-  let byKey = trustBySnapshot.get(snapshot);
-  if (!byKey) trustBySnapshot.set(snapshot, (byKey = new Map()));
-  const key = results.map((r) => r.source).join('\n');
-  let trust = byKey.get(key);
-  if (!trust) {
-    trust = { kind: 'bundle', caPem: results.flatMap((r) => r.pems ?? []).join(''), sources: results.map((r) => r.source) };
-    byKey.set(key, trust);
+function bundleTrust(results: readonly CaRefResult[]): BundleTrust {
+  const key = results.length === 1 ? (results[0] as CaRefResult).source : results.map((r) => r.source).join('\n');
+  let entries = trustBySources.get(key);
+  if (entries) {
+    for (const e of entries) {
+      if (e.pems.length === results.length && e.pems.every((p, i) => p === results[i]?.pems)) return e.trust;
+    }
+  } else {
+    if (trustBySources.size >= MAX_TRUST_KEYS) trustBySources.clear();
+    trustBySources.set(key, (entries = []));
   }
+  const trust: BundleTrust = { kind: 'bundle', caPem: results.flatMap((r) => r.pems ?? []).join(''), sources: results.map((r) => r.source) };
+  // A few versions per source list (a CA being rotated); older ones are dropped.
+  if (entries.length >= 4) entries.shift();
+  entries.push({ pems: results.map((r) => r.pems), trust });
   return trust;
 }
 
@@ -90,7 +106,7 @@ function resolveCa(ctx: TranslateContext, p: BackendTLSPolicy, namespace: string
   const results = refs.map((ref, i) => resolveCaRef(ctx.snapshot, namespace, ref, i));
   const errors = results.filter((r) => r.error);
   if (errors.length === 0) {
-    return { ok: true, allInvalid: false, refs: results, trust: bundleTrust(ctx.snapshot, results) };
+    return { ok: true, allInvalid: false, refs: results, trust: bundleTrust(results) };
   }
   const allKind = errors.every((r) => r.error?.reason === 'InvalidKind');
   return {
@@ -155,47 +171,64 @@ function buildTargets(ctx: TranslateContext, model: PolicyModel): void {
   });
 }
 
+/** The targets naming one Service. */
+interface ServiceTargets {
+  /** Every target whose Service exists, in policy then target order (targetsReachedBy). */
+  readonly all: TargetModel[];
+  /** Section ('' = whole Service) -> targets, precedence order. */
+  readonly bySection: Map<string, TargetModel[]>;
+  /** Targets naming a port the Service lacks (oldest first). */
+  readonly dangling: TargetModel[];
+}
+
+const NO_TARGETS: readonly TargetModel[] = Object.freeze([]);
+
 /** Every policy evaluated, plus the lookups routes need. */
 export class PolicyIndex {
   readonly policies: readonly PolicyModel[];
-  /** `ns/svc#section` ('' section = whole Service) -> targets, precedence order. */
-  readonly #byTarget = new Map<string, TargetModel[]>();
-  /** `ns/svc` -> targets naming a port the Service lacks (oldest first). */
-  readonly #danglingSections = new Map<string, TargetModel[]>();
-  /** `ns/svc` -> every target whose Service exists, in policy then target order (targetsReachedBy). */
-  readonly #byService = new Map<string, TargetModel[]>();
+  /**
+   * namespace -> Service name -> its targets. Two map levels rather than `ns/svc#section`
+   * strings: forBackend is asked once per backendRef and Gateway (~30k times at N = 10k) and
+   * built two or three key strings each time (~4% of a full translation).
+   */
+  readonly #byService = new Map<string, Map<string, ServiceTargets>>();
 
   constructor(policies: PolicyModel[]) {
     this.policies = policies;
+    const entry = (t: TargetModel): ServiceTargets => {
+      let names = this.#byService.get(t.serviceNamespace);
+      if (!names) this.#byService.set(t.serviceNamespace, (names = new Map()));
+      let e = names.get(t.serviceName);
+      if (!e) names.set(t.serviceName, (e = { all: [], bySection: new Map(), dangling: [] }));
+      return e;
+    };
     for (const p of policies) {
       for (const t of p.targets) {
-        if (t.service) {
-          const key = `${t.serviceNamespace}/${t.serviceName}`;
-          let list = this.#byService.get(key);
-          if (!list) this.#byService.set(key, (list = []));
-          list.push(t);
-        }
+        if (t.service) entry(t).all.push(t);
         if (!t.service && t.problem) continue;
         if (t.sectionName !== undefined && t.problem?.reason === 'TargetNotFound') {
-          const key = `${t.serviceNamespace}/${t.serviceName}`;
-          let list = this.#danglingSections.get(key);
-          if (!list) this.#danglingSections.set(key, (list = []));
-          list.push(t);
+          entry(t).dangling.push(t);
           continue;
         }
-        const key = `${t.serviceNamespace}/${t.serviceName}#${t.sectionName ?? ''}`;
-        let list = this.#byTarget.get(key);
-        if (!list) this.#byTarget.set(key, (list = []));
+        const bySection = entry(t).bySection;
+        const section = t.sectionName ?? '';
+        let list = bySection.get(section);
+        if (!list) bySection.set(section, (list = []));
         list.push(t);
       }
     }
     // spec.md 4.3: the oldest policy wins, then `{namespace}/{name}`; all others are Conflicted.
-    for (const list of this.#byTarget.values()) {
-      list.sort((a, b) => compareByAge(a.policy.policy, b.policy.policy));
-      const winner = list[0];
-      for (const t of list.slice(1)) if (winner) t.lostTo = winner.policy;
+    for (const names of this.#byService.values()) {
+      for (const e of names.values()) {
+        for (const list of e.bySection.values()) {
+          if (list.length < 2) continue;
+          list.sort((a, b) => compareByAge(a.policy.policy, b.policy.policy));
+          const winner = list[0];
+          for (const t of list.slice(1)) if (winner) t.lostTo = winner.policy;
+        }
+        if (e.dangling.length > 1) e.dangling.sort((a, b) => compareByAge(a.policy.policy, b.policy.policy));
+      }
     }
-    for (const list of this.#danglingSections.values()) list.sort((a, b) => compareByAge(a.policy.policy, b.policy.policy));
   }
 
   /**
@@ -203,27 +236,31 @@ export class PolicyIndex {
    * that port name beats a whole-Service policy (spec.md 4.3); undefined when none applies.
    */
   forBackend(namespace: string, service: string, portName: string): TargetModel | undefined {
+    const e = this.#byService.get(namespace)?.get(service);
+    if (!e) return undefined;
     if (portName !== '') {
-      const specific = this.#byTarget.get(`${namespace}/${service}#${portName}`)?.[0];
+      const specific = e.bySection.get(portName)?.[0];
       if (specific) return specific;
     }
-    const whole = this.#byTarget.get(`${namespace}/${service}#`)?.[0];
+    const whole = e.bySection.get('')?.[0];
     if (whole) return whole;
     // A policy that names a port the Service lacks attaches to nothing (spec.md 2.5), but the
     // user asked for TLS to this Service: a typo in sectionName must not turn into silent
     // plaintext. Ports no other policy covers fail closed (500) until the policy is fixed.
-    return this.#danglingSections.get(`${namespace}/${service}`)?.[0];
+    return e.dangling[0];
   }
 
   /**
    * Targets that concern traffic to one Service port, for ancestors: whole-Service targets,
    * targets of that port name, and targets naming a port the Service lacks (TargetNotFound).
    */
-  targetsReachedBy(namespace: string, service: string, portName: string): TargetModel[] {
+  targetsReachedBy(namespace: string, service: string, portName: string): readonly TargetModel[] {
     // Through the per-Service index: scanning every policy for every route's backendRef was
     // O(routes x policies), the largest cost of translation at 10k policies.
+    const all = this.#byService.get(namespace)?.get(service)?.all;
+    if (!all) return NO_TARGETS;
     const out: TargetModel[] = [];
-    for (const t of this.#byService.get(`${namespace}/${service}`) ?? []) {
+    for (const t of all) {
       if (t.sectionName === undefined || t.sectionName === portName || t.problem?.reason === 'TargetNotFound') out.push(t);
     }
     return out;
@@ -233,10 +270,27 @@ export class PolicyIndex {
 /** Why traffic cannot use this target's policy (undefined = usable). */
 export function unusableReason(t: TargetModel): string | undefined {
   const p = t.policy;
+  // The usual case without building the lists below (asked once per backendRef and Gateway).
+  if (p.invalid.length === 0 && !t.problem && p.ca.ok && p.ca.trust) return undefined;
   const why = [...p.invalid, ...(t.problem ? [t.problem.message] : []), ...(!p.ca.ok && p.ca.message ? [p.ca.message] : [])];
   // Never build a profile without trust anchors (it would be an unverified connection).
   if (why.length === 0 && !p.ca.trust) why.push('no trust anchors resolved');
   return why.length > 0 ? `BackendTLSPolicy ${p.key} cannot be honoured: ${why.join('; ')}` : undefined;
+}
+
+/**
+ * What a policy says on its own (options, problems of the policy alone), remembered per policy
+ * object: a pure function of it, and stored objects never change (store/metadata.ts).
+ */
+const ownVerdicts = new WeakMap<BackendTLSPolicy, { readonly options: OptionsResult; readonly invalid: readonly string[] }>();
+function ownVerdict(policy: BackendTLSPolicy): { readonly options: OptionsResult; readonly invalid: readonly string[] } {
+  let v = ownVerdicts.get(policy);
+  if (!v) {
+    const options = parseOptions(policy.spec?.options);
+    v = { options, invalid: intrinsicProblems(policy, options) };
+    ownVerdicts.set(policy, v);
+  }
+  return v;
 }
 
 /** Evaluates every BackendTLSPolicy in the snapshot (sorted by namespace/name). */
@@ -246,10 +300,10 @@ export function evaluatePolicies(ctx: TranslateContext): PolicyIndex {
     const policy = stored.object;
     const namespace = policy.metadata.namespace ?? '';
     const name = policy.metadata.name ?? '';
-    const options = parseOptions(policy.spec?.options);
+    const { options, invalid } = ownVerdict(policy);
     const model: PolicyModel = {
       stored, policy, namespace, name, key: `${namespace}/${name}`,
-      invalid: intrinsicProblems(policy, options),
+      invalid,
       ca: resolveCa(ctx, policy, namespace),
       options,
       targets: [],

@@ -43,25 +43,36 @@ export function canonicalJson(value: unknown): string {
 }
 
 /**
- * Canonical JSON of trust objects, by identity: policies.ts shares one trust object between
- * the policies naming the same CA sources, and its CA bundle (kilobytes of PEM) is the bulk of
- * a profile's JSON. Trust objects are not changed once built (the IR is immutable).
+ * Canonical JSON of trust objects, by identity, as UTF-8 bytes: policies.ts shares one trust
+ * object between the policies naming the same CA sources (and across snapshots while the CA
+ * objects are the same), and its CA bundle (kilobytes of PEM) is the bulk of a profile's JSON.
+ * Fed to the hash as bytes: appending it to each profile's text made V8 copy kilobytes per
+ * profile into a flat string (~25 MB of garbage a translation at N = 10k; BENCHMARKS.md
+ * "Control plane"). Trust objects are not changed once built (the IR is immutable).
  */
-const trustJson = new WeakMap<object, string>();
+const trustJson = new WeakMap<object, Buffer>();
 
 /** sha256 over the canonical JSON of every field but `id`. */
 export function profileId(profile: Omit<UpstreamTlsProfileIR, 'id'>): string {
   let trust = trustJson.get(profile.trust);
-  if (trust === undefined) trustJson.set(profile.trust, (trust = canonicalJson(profile.trust)));
-  // The same text as canonicalJson(profile): keys in order, `trust` from the memo.
+  if (trust === undefined) trustJson.set(profile.trust, (trust = Buffer.from(canonicalJson(profile.trust))));
+  // The same bytes as canonicalJson(profile): keys in order, `trust` from the memo.
+  const hash = createHash('sha256');
   const record = profile as unknown as Record<string, unknown>;
   let out = '{';
   for (const key of sortSmall(Object.keys(record))) {
     const v = record[key];
     if (v === undefined) continue;
-    out += `${out === '{' ? '' : ','}${JSON.stringify(key)}:${key === 'trust' ? trust : canonicalJson(v)}`;
+    out += `${out === '{' ? '' : ','}${JSON.stringify(key)}:`;
+    if (key === 'trust') {
+      hash.update(out);
+      hash.update(trust);
+      out = '';
+    } else {
+      out += canonicalJson(v);
+    }
   }
-  return createHash('sha256').update(`${out}}`).digest('hex');
+  return hash.update(`${out}}`).digest('hex');
 }
 
 interface CachedProfile {
@@ -72,14 +83,19 @@ interface CachedProfile {
 }
 
 /**
- * Profiles already built for a policy model, by (trust, protocol, client certificate) identity.
+ * Profiles already built for a policy, by (trust, protocol, client certificate) identity.
  * Every backendRef reaching a policy's Service asked for the same profile again, and hashing
  * its canonical JSON (CA bundle included) was the largest cost of translation at 10k policies
- * (BENCHMARKS.md). The inputs are immutable values, so equal identities give an equal profile;
- * sharing one frozen object between backends changes no output. Keyed weakly by the model, so
- * the cache lives exactly as long as the translation (or Translator memo) that built the model.
+ * (BENCHMARKS.md). A profile is a pure function of the policy object (its spec, namespace and
+ * name; the options parsed from it) and of those three immutable values, so equal identities
+ * give an equal profile, and sharing one frozen object between backends, and between
+ * translations, changes no output. Keyed weakly by the stored policy object (one version of the
+ * policy: store/metadata.ts freezes it), so a full translation after any edit reuses the
+ * profiles of every policy whose object and trust did not change.
  */
-const profiles = new WeakMap<PolicyModel, CachedProfile[]>();
+const profiles = new WeakMap<object, CachedProfile[]>();
+/** Variants remembered per policy object (Gateways with distinct client certificates, protocols). */
+const MAX_PROFILES_PER_POLICY = 16;
 
 /**
  * Builds the profile of a usable policy (the caller checked `unusableReason`).
@@ -91,11 +107,13 @@ export function buildProfile(
   protocol: 'http1' | 'h2' | 'h2c',
   clientCertificate: UpstreamTlsProfileIR['clientCertificate'],
 ): UpstreamTlsProfileIR {
-  let list = profiles.get(policy);
-  if (!list) profiles.set(policy, (list = []));
-  const hit = list.find((c) => c.trust === trust && c.protocol === protocol && c.clientCertificate === clientCertificate);
-  if (hit) return hit.profile;
+  let list = profiles.get(policy.policy);
+  if (!list) profiles.set(policy.policy, (list = []));
+  for (const c of list) {
+    if (c.trust === trust && c.protocol === protocol && c.clientCertificate === clientCertificate) return c.profile;
+  }
   const profile = buildProfileUncached(policy, trust, protocol, clientCertificate);
+  if (list.length >= MAX_PROFILES_PER_POLICY) list.length = 0;
   list.push({ trust, protocol, clientCertificate, profile });
   return profile;
 }

@@ -89,15 +89,17 @@ function attach(ctx: TranslateContext, route: RouteModel, parentRef: ParentRefer
   const candidates = gateway.listeners.filter(
     (l) => (parentRef.sectionName === undefined || l.name === parentRef.sectionName) && (parentRef.port === undefined || l.port === parentRef.port),
   );
-  const what = [parentRef.sectionName !== undefined ? `sectionName "${parentRef.sectionName}"` : '', parentRef.port !== undefined ? `port ${parentRef.port}` : '']
+  // Only rejections name what the parentRef selects by.
+  const what = (): string => [parentRef.sectionName !== undefined ? `sectionName "${parentRef.sectionName}"` : '', parentRef.port !== undefined ? `port ${parentRef.port}` : '']
     .filter(Boolean).join(' and ');
-  if (candidates.length === 0) return reject(RouteReason.noMatchingParent, `Gateway ${gateway.key} has no listener with ${what || 'any name'}`);
+  if (candidates.length === 0) return reject(RouteReason.noMatchingParent, `Gateway ${gateway.key} has no listener with ${what() || 'any name'}`);
 
   const allowed = candidates.filter((l) => namespaceAllowed(l, route.namespace) && kindAllowed(l, route.kind));
   // Gateway API: attachedRoutes counts routes selected by allowedRoutes and parentRef only.
   for (const l of allowed) l.attachedRoutes.add(route.key);
   if (allowed.length === 0) {
-    return reject(RouteReason.notAllowedByListeners, `No listener of Gateway ${gateway.key}${what ? ` matching ${what}` : ''} allows ${route.kind} from namespace "${route.namespace}"`);
+    const selected = what();
+    return reject(RouteReason.notAllowedByListeners, `No listener of Gateway ${gateway.key}${selected ? ` matching ${selected}` : ''} allows ${route.kind} from namespace "${route.namespace}"`);
   }
   const ready = allowed.filter((l) => l.ready);
   if (ready.length === 0) {
@@ -110,5 +112,5 @@ function attach(ctx: TranslateContext, route: RouteModel, parentRef: ParentRefer
     return reject(RouteReason.noMatchingListenerHostname, `No hostname of the route matches the listeners' hostnames (${ready.map((l) => l.hostname ?? '*').join(', ')})`);
   }
   st.set(ConditionType.accepted, 'True', RouteReason.accepted, `Accepted by Gateway ${gateway.key} (listeners: ${listeners.map((x) => x.listener.name).join(', ')})`);
-  return { route, parentRef, gateway, listeners };
+  return { route, parentRef, gateway, listeners, status: st };
 }

@@ -42,8 +42,8 @@ export function backendFor(
   policies: PolicyIndex,
   ancestors: AncestorTable,
 ): { backend: BackendIR; problem?: BackendProblem } {
-  const base = { name: resolved.name, service: resolved.service, endpoints: resolved.endpoints };
   if (resolved.error) {
+    const base = { name: resolved.name, service: resolved.service, endpoints: resolved.endpoints };
     return {
       backend: { ...base, protocol: 'http1', unusable: { status: 500, code: ErrorCodes.backendNotFound, message: resolved.error.message } },
       problem: resolved.error,
@@ -53,7 +53,7 @@ export function backendFor(
   // (e.g. "HTTPS" in the conformance manifests) are not errors (spec.md 4.6).
   const http2 = route.kind === 'GRPCRoute' || resolved.appProtocol === 'kubernetes.io/h2c';
   const target = policies.forBackend(resolved.service.namespace, resolved.service.name, resolved.portName);
-  if (!target) return { backend: { ...base, protocol: http2 ? 'h2c' : 'http1' } };
+  if (!target) return { backend: usableBackend(resolved, http2 ? 'h2c' : 'http1', undefined) };
 
   const protocol = http2 ? 'h2' : 'http1';
   let why = unusableReason(target);
@@ -62,10 +62,32 @@ export function backendFor(
   }
   if (why || !target.policy.ca.trust) {
     const message = why ?? `BackendTLSPolicy ${target.policy.key} has no trust anchors`;
+    const base = { name: resolved.name, service: resolved.service, endpoints: resolved.endpoints };
     return {
       backend: { ...base, protocol, unusable: { status: 500, code: ErrorCodes.backendTlsPolicyInvalid, message } },
       problem: { reason: RouteReason.invalidBackendTlsPolicy, message: `backendRef ${resolved.name}: ${message}` },
     };
   }
-  return { backend: { ...base, protocol, tls: buildProfile(target.policy, target.policy.ca.trust, protocol, gateway.clientCertificate) } };
+  return { backend: usableBackend(resolved, protocol, buildProfile(target.policy, target.policy.ca.trust, protocol, gateway.clientCertificate)) };
+}
+
+/**
+ * Usable BackendIRs by resolved reference, protocol and TLS profile: every attachment of a
+ * route (one per Gateway) and every translation while the reference resolves to the same value
+ * (service.ts remembers it) and the policy to the same profile (profile.ts) asked for the same
+ * backend again. Immutable IR values, so sharing them changes no output.
+ */
+const usableByResolved = new WeakMap<ResolvedBackend, BackendIR[]>();
+
+function usableBackend(resolved: ResolvedBackend, protocol: BackendIR['protocol'], tls: BackendIR['tls']): BackendIR {
+  let list = usableByResolved.get(resolved);
+  if (!list) usableByResolved.set(resolved, (list = []));
+  for (const b of list) if (b.protocol === protocol && b.tls === tls) return b;
+  // Keys in the order the IR has always had them (name, service, endpoints, protocol, tls).
+  const backend: BackendIR = tls
+    ? { name: resolved.name, service: resolved.service, endpoints: resolved.endpoints, protocol, tls }
+    : { name: resolved.name, service: resolved.service, endpoints: resolved.endpoints, protocol };
+  if (list.length >= 8) list.length = 0;
+  list.push(backend);
+  return backend;
 }

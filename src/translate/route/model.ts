@@ -5,6 +5,7 @@ import type { StoredObject } from '../../store/snapshot.ts';
 import type { ResolvedBackend } from '../backend/service.ts';
 import type { GatewayModel, ListenerModel } from '../model.ts';
 import type { FilterResult } from './filters.ts';
+import type { RefStatus } from '../../status/collector.ts';
 
 export interface RouteModel {
   readonly stored: StoredObject<HTTPRoute | GRPCRoute>;
@@ -40,4 +41,6 @@ export interface Attachment {
   readonly parentRef: ParentReference;
   readonly gateway: GatewayModel;
   readonly listeners: readonly { readonly listener: ListenerModel; readonly hostnames: readonly string[] }[];
+  /** The route's status entry for this parent (asked for once: each lookup builds a key). */
+  readonly status: RefStatus;
 }

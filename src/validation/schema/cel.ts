@@ -9,7 +9,8 @@
  *   converted, and their rules run, before their parent);
  * - transition rules (`oldSelf`) are skipped: a manifest folder has no previous version to compare;
  * - `message`, `messageExpression`, `fieldPath` and `reason` are honoured.
- * Each rule is compiled once and cached.
+ * Each rule is compiled once and cached; subtrees whose rules all passed are remembered by value
+ * (see PassCache), so a value repeated across objects is converted and evaluated once.
  */
 import { isIP } from 'node:net';
 import { celEnv, celFunc, CelScalar, isCelError, parse, plan, type CelInput } from '@bufbuild/cel';
@@ -64,6 +65,19 @@ const CEL_RESERVED = new Set([
  * names CEL cannot address.
  */
 export function escapeProperty(name: string): string | undefined {
+  // Schema property names are few: remembered (a regex test and four replaceAll per property
+  // of every object were ~1.5% of a cold load). Other names (map keys are data) are not.
+  const known = escaped.get(name);
+  if (known !== undefined || escaped.has(name)) return known;
+  const out = escapePropertyUncached(name);
+  if (escaped.size < MAX_ESCAPED) escaped.set(name, out);
+  return out;
+}
+
+const escaped = new Map<string, string | undefined>();
+const MAX_ESCAPED = 4096;
+
+function escapePropertyUncached(name: string): string | undefined {
   if (CEL_RESERVED.has(name)) return `__${name}__`;
   if (!/^[a-zA-Z_.\-/][a-zA-Z0-9_.\-/]*$/.test(name)) return undefined;
   return name.replaceAll('__', '__underscores__').replaceAll('.', '__dot__').replaceAll('-', '__dash__').replaceAll('/', '__slash__');
@@ -86,18 +100,93 @@ function convertUntyped(value: unknown): CelInput {
  * Returns nothing: failures go to `sink`.
  */
 export function runCelRules(value: unknown, schema: Schema, path: FieldPath, sink: CelSink): void {
-  walk(value, schema, path, sink);
+  const counting: CountingSink = {
+    errors: 0,
+    error(code, at, message) {
+      counting.errors++;
+      sink.error(code, at, message);
+    },
+  };
+  walk(value, schema, path, counting);
 }
 
-function walk(value: unknown, schema: Schema, path: FieldPath, sink: CelSink): Converted {
+/** A sink that counts what it passes on: a subtree that reported nothing can be remembered. */
+interface CountingSink extends CelSink {
+  errors: number;
+}
+
+/**
+ * Subtrees whose rules all passed, per schema node with rules, by the JSON text of the value:
+ * the converted value, to reuse without converting or evaluating again. A rule's verdict is a
+ * pure function of `self`, and `self` is a pure function of the value and the schema node, so a
+ * value seen before under the same node passes again and converts to an equal value (shared:
+ * CEL never writes to its inputs). Only error-free outcomes are kept: a failure is evaluated
+ * again and reported at its own path. Why: CEL evaluation was ~17% of a cold load at N = 10k
+ * (BENCHMARKS.md "Control plane"), most of it the path-match rules (a `matches()` with a long
+ * regex, 7 rules per match) over a handful of distinct values (`{type: PathPrefix, value: /}`);
+ * parentRefs and backendRefs repeat too. Nodes whose values rarely repeat (whole specs) stop
+ * being looked up after a trial (`PassCache.on`), so they cost one JSON text per value at most
+ * MIN_TRIAL times.
+ */
+interface PassCache {
+  readonly passed: Map<string, CelInput>;
+  lookups: number;
+  hits: number;
+  on: boolean;
+}
+const passCaches = new WeakMap<Schema, PassCache>();
+/** Lookups before a node's hit rate is judged; below 1 hit in 4 the node stops caching. */
+const MIN_TRIAL = 256;
+/** Values remembered per node; the map starts over when full (memory stays bounded). */
+const MAX_PASSED = 4096;
+
+function passCacheOf(schema: Schema): PassCache {
+  let c = passCaches.get(schema);
+  if (!c) passCaches.set(schema, (c = { passed: new Map(), lookups: 0, hits: 0, on: true }));
+  return c;
+}
+
+/**
+ * The cache key of a value: its JSON text, or undefined when JSON would not tell values apart
+ * (NaN and ±Infinity print as `null`, as null does, and convert differently): any text holding
+ * `null` is not cached. Manifest values are JSON-like (parse.ts, validate.ts deepCopy).
+ */
+function passKey(value: unknown): string | undefined {
+  const key = JSON.stringify(value);
+  return key === undefined || key.includes('null') ? undefined : key;
+}
+
+function walk(value: unknown, schema: Schema, path: FieldPath, sink: CountingSink): Converted {
+  const rules = schema['x-kubernetes-validations'];
+  let cache: PassCache | undefined;
+  let key: string | undefined;
+  if (rules !== undefined && (cache = passCacheOf(schema)).on) {
+    key = passKey(value);
+    if (key !== undefined) {
+      cache.lookups++;
+      const hit = cache.passed.get(key);
+      if (hit !== undefined) {
+        cache.hits++;
+        return hit;
+      }
+      if (cache.lookups >= MIN_TRIAL && cache.hits * 4 < cache.lookups) {
+        cache.on = false;
+        cache.passed.clear();
+      }
+    }
+  }
+  const errorsBefore = sink.errors;
   const self = convertNode(value, schema, path, sink);
   if (self === MISFIT) return MISFIT;
-  const rules = schema['x-kubernetes-validations'];
   if (rules !== undefined) for (const rule of rules) evaluate(rule, self, schema, path, sink);
+  if (cache?.on && key !== undefined && sink.errors === errorsBefore) {
+    if (cache.passed.size >= MAX_PASSED) cache.passed.clear();
+    cache.passed.set(key, self);
+  }
   return self;
 }
 
-function convertNode(value: unknown, schema: Schema, path: FieldPath, sink: CelSink): Converted {
+function convertNode(value: unknown, schema: Schema, path: FieldPath, sink: CountingSink): Converted {
   if (value === null) return schema.nullable === true ? null : MISFIT;
   if (schema['x-kubernetes-int-or-string'] === true) {
     if (typeof value === 'string') return value;
