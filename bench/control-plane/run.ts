@@ -28,7 +28,7 @@ import { watchPaths } from '../../src/sources/file/watch.ts';
 import { translate, type TranslateInput, type TranslateResult } from '../../src/translate/index.ts';
 import { createTranslator } from '../../src/translate/translator.ts';
 import { generateConfig, type GeneratedConfig, type Layout } from './generate.ts';
-import { freePort, runTraffic, startBackend, startGateway, trafficServices, waitRoutes, type Backend, type Target, type TrafficResult } from './traffic.ts';
+import { freePort, runTraffic, startBackend, startGateway, trafficServices, waitRoutes, type Backend, type GatewayRunOptions, type Target, type TrafficResult } from './traffic.ts';
 
 // A forced GC before each memory reading, without asking users for --expose-gc.
 setFlagsFromString('--expose-gc');
@@ -253,6 +253,10 @@ async function main(): Promise<void> {
       traffic: { type: 'boolean', default: false },
       'traffic-edits': { type: 'string' },
       concurrency: { type: 'string', default: '8' },
+      // Node flags for the gateway child of --traffic, repeatable: `--gateway-node-flag=--cpu-prof`.
+      'gateway-node-flag': { type: 'string', multiple: true },
+      // Appends the gateway's output to FILE, logging at info (a line per reload with its ms).
+      'gateway-log': { type: 'string' },
     },
   });
   const n = parseN(values.n);
@@ -343,7 +347,10 @@ async function main(): Promise<void> {
 
     let traffic: TrafficResult | undefined;
     if (picked && backend) {
-      traffic = await trafficPhase(g, backend, picked, Number(values['traffic-edits'] ?? edits), Math.max(1, Number(values.concurrency)), log);
+      traffic = await trafficPhase(g, backend, picked, Number(values['traffic-edits'] ?? edits), Math.max(1, Number(values.concurrency)), log, {
+        nodeFlags: values['gateway-node-flag'] ?? [],
+        ...(values['gateway-log'] !== undefined ? { logFile: values['gateway-log'] } : {}),
+      });
     }
 
     const row = (k: string, v: string): string => `| ${k.padEnd(44)} | ${v.padStart(22)} |`;
@@ -393,6 +400,7 @@ async function trafficPhase(
   edits: number,
   concurrency: number,
   log: (s: string) => void,
+  run: GatewayRunOptions = {},
 ): Promise<TrafficResult> {
   await backend.setCertificate(g, [...picked.edited, ...picked.stable]);
   const ports = g.listenerPorts;
@@ -401,14 +409,14 @@ async function trafficPhase(
   const stable = picked.stable.map(target);
   log(`  traffic: starting the gateway on ${g.dir} (listeners ${ports.join(', ')}, backend 127.0.0.1:${backend.port})`);
   const t0 = performance.now();
-  const gateway = await startGateway(g.dir, 300_000);
+  const gateway = await startGateway(g.dir, 300_000, run);
   try {
     await waitRoutes([...edited, ...stable], 120_000);
     log(`  traffic: gateway ready and routes serving after ${(performance.now() - t0).toFixed(0)} ms`);
     gc();
     const r = await runTraffic(g, edited, stable, { edits, concurrency, maxRequests: 2_000_000, maxMs: 120_000 + edits * 1000, editTimeoutMs: 10_000 });
     log(`  traffic: ${r.sent} requests (${r.sentEdited} to edited routes, ${r.sentStable} to others), ${r.failed} failed, ${r.edits} edits, `
-      + `edit -> traffic p50 ${quantile(r.latencies, 0.5).toFixed(1)} ms p99 ${quantile(r.latencies, 0.99).toFixed(1)} ms, ${r.notObserved} not observed`);
+      + `edit -> traffic p50 ${quantile(r.latencies, 0.5).toFixed(1)} ms p90 ${quantile(r.latencies, 0.9).toFixed(1)} ms p99 ${quantile(r.latencies, 0.99).toFixed(1)} ms, ${r.notObserved} not observed`);
     for (const f of r.failures) log(`    failure: ${f}`);
     return r;
   } catch (error) {
@@ -434,6 +442,9 @@ function trafficJson(t: TrafficResult): Record<string, unknown> {
     sent: t.sent, sentEdited: t.sentEdited, sentStable: t.sentStable, failed: t.failed, failures: t.failures,
     requestsPerSecond: Math.round(t.requestsPerSecond), durationMs: Math.round(t.durationMs), edits: t.edits,
     observed: t.latencies.length, notObserved: t.notObserved,
-    p50Ms: +quantile(t.latencies, 0.5).toFixed(1), p99Ms: +quantile(t.latencies, 0.99).toFixed(1), maxMs: +Math.max(...t.latencies).toFixed(1),
+    p50Ms: +quantile(t.latencies, 0.5).toFixed(1), p90Ms: +quantile(t.latencies, 0.9).toFixed(1), p99Ms: +quantile(t.latencies, 0.99).toFixed(1), maxMs: +Math.max(...t.latencies).toFixed(1),
+    // The five slowest observed edits, slowest first, as [index among observed edits, ms]: a p99
+    // over 100 edits is the second slowest, so it shows whether one outlier (e.g. the first edit) sets it.
+    slowest: t.latencies.map((ms, i): [number, number] => [i, +ms.toFixed(1)]).sort((a, b) => b[1] - a[1]).slice(0, 5),
   };
 }

@@ -13,6 +13,7 @@
  * Everything is loopback and bounded: a fixed number of workers, a request cap and a deadline.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { Agent, request } from 'node:http';
 import { createServer as createHttpsServer, type Server } from 'node:https';
@@ -86,13 +87,29 @@ export interface Gateway {
   close(): Promise<void>;
 }
 
-export async function startGateway(dir: string, readyTimeoutMs: number): Promise<Gateway> {
+/** How to run the gateway child (diagnostics; the defaults are what the figures use). */
+export interface GatewayRunOptions {
+  /** Node flags before the script, e.g. `--cpu-prof --cpu-prof-dir=DIR` (written when it exits on SIGTERM). */
+  readonly nodeFlags?: readonly string[];
+  /**
+   * Every line the gateway writes is appended here, and it logs at `info`: one "configuration
+   * programmed" line per reload, with its `ms` (load + translate + apply).
+   */
+  readonly logFile?: string;
+}
+
+/** Starts `src/main.ts serve` on `dir`. */
+export async function startGateway(dir: string, readyTimeoutMs: number, run: GatewayRunOptions = {}): Promise<Gateway> {
   const adminPort = await freePort();
   const main = join(import.meta.dirname, '..', '..', 'src', 'main.ts');
-  const child: ChildProcess = spawn(process.execPath, [main, 'serve', '--config', dir, '--admin-address', `127.0.0.1:${adminPort}`,
-    '--bind-address', '127.0.0.1', '--log-level', 'warn', '--no-access-log'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child: ChildProcess = spawn(process.execPath, [...(run.nodeFlags ?? []), main, 'serve', '--config', dir, '--admin-address', `127.0.0.1:${adminPort}`,
+    '--bind-address', '127.0.0.1', '--log-level', run.logFile === undefined ? 'warn' : 'info', '--no-access-log'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const logFile = run.logFile === undefined ? undefined : createWriteStream(run.logFile, { flags: 'a' });
   let out = '';
-  const keep = (chunk: Buffer): void => void (out = (out + chunk.toString()).slice(-8000));
+  const keep = (chunk: Buffer): void => {
+    logFile?.write(chunk);
+    out = (out + chunk.toString()).slice(-8000);
+  };
   child.stdout?.on('data', keep);
   child.stderr?.on('data', keep);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
@@ -104,6 +121,7 @@ export async function startGateway(dir: string, readyTimeoutMs: number): Promise
       const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
       await exited;
       clearTimeout(timer);
+      logFile?.end();
     },
   };
   const deadline = Date.now() + readyTimeoutMs;

@@ -13,13 +13,13 @@ import { errorStatus } from '../errors.ts';
 import type { DirectResponseIR, GatewayIR } from '../ir/types.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { GatewayMetrics, RequestMetrics } from '../observability/metrics.ts';
-import { recordCertificateExpiry } from '../observability/certificates.ts';
+import { CertificateExpiryRecorder } from '../observability/certificates.ts';
 import { applyHeaderModifier, buildUpstreamHeaders, isUpgradeRequest, type OutgoingHeaders } from './filters/headers.ts';
 import { redirectLocation } from './filters/redirect.ts';
 import { rewritePath, withQuery } from './filters/rewrite.ts';
 import { hostWithoutPort } from './router/hosts.ts';
 import { parseTarget } from './router/path.ts';
-import { compileRouter, type CompiledBackend, type CompiledRoute, type CompiledRouter } from './router/router.ts';
+import { compileRouter, type BindMetrics, type CompiledBackend, type CompiledRoute, type CompiledRouter } from './router/router.ts';
 import type { ClientRequest, ClientResponse, Listener, ListenerOptions } from './server/listener.ts';
 import { ListenerSet, type ReconcileResult } from './server/listener-set.ts';
 import { writeSocketError } from './server/raw-response.ts';
@@ -81,6 +81,9 @@ export class DataPlane {
   readonly #listeners: ListenerSet;
   readonly #notFound: RequestMetrics;
   readonly #drainMs: number;
+  /** One binder for every compile, so a compile can reuse the previous router's parts. */
+  readonly #bind: BindMetrics;
+  readonly #certificates: CertificateExpiryRecorder;
   #router: CompiledRouter;
 
   constructor(options: DataPlaneOptions) {
@@ -90,7 +93,9 @@ export class DataPlane {
     this.#metrics = options.metrics;
     this.#drainMs = options.drainMs ?? 10_000;
     this.#notFound = options.metrics.bindRequest('', '');
-    this.#router = compileRouter(EMPTY_IR);
+    this.#bind = (route, backend) => options.metrics.bindRequest(route, backend);
+    this.#certificates = new CertificateExpiryRecorder(options.metrics);
+    this.#router = compileRouter(EMPTY_IR, this.#bind);
     this.#listeners = new ListenerSet(
       {
         request: (req, res, l) => this.#handle(req, res, l),
@@ -115,11 +120,17 @@ export class DataPlane {
    * Programs a new IR: the engine learns the new backends and TLS profiles first, then the
    * router is swapped, then listeners are reconciled. Resolves once new sockets are bound (or
    * failed, reported in the result; other listeners keep serving).
+   *
+   * Each step is incremental (an edit costs what it changed, not the size of the IR): the engine
+   * and the expiry gauge walk only the routes whose IR objects changed, and the router reuses
+   * the compiled parts of unchanged ones (router.ts). The router is still swapped with one
+   * assignment, after the engine knows the new profiles (pools of changed profiles are closed
+   * by then, so a new request never gets a connection verified under the old trust).
    */
   async apply(ir: GatewayIR): Promise<ReconcileResult> {
     this.#engine.update(ir);
-    this.#router = compileRouter(ir, (route, backend) => this.#metrics.bindRequest(route, backend));
-    recordCertificateExpiry(this.#metrics, ir);
+    this.#router = compileRouter(ir, this.#bind, this.#router);
+    this.#certificates.record(ir);
     const result = await this.#listeners.reconcile(ir.listeners);
     for (const f of result.failed) {
       this.#metrics.listenerBindFailures.labels(f.listener, f.code).inc();

@@ -191,9 +191,12 @@ export async function startGatewayCore(options: CoreOptions, hooks: CoreHooks = 
       log.error({ err: err instanceof Error ? err.stack : String(err) }, 'translation failed; the last good configuration keeps serving');
       return undefined;
     }
-    logNew(log, state.translateDiagnostics, result.diagnostics, 'translate');
-    state.translateDiagnostics = result.diagnostics;
+    // Program the data plane first: what follows (diagnostics, admin state, the log line) is not
+    // needed by traffic and must not delay the swap (issue "Performance": edit -> traffic).
     const reconciled = await dataplane.apply(result.ir);
+    // The incremental translator hands back the same diagnostics array when none changed.
+    if (result.diagnostics !== state.translateDiagnostics) logNew(log, state.translateDiagnostics, result.diagnostics, 'translate');
+    state.translateDiagnostics = result.diagnostics;
     state.listenerDiagnostics = listenerDiagnostics(reconciled);
     state.snapshot = snapshot;
     state.statuses = result.statuses;

@@ -4,7 +4,7 @@
  * sockets open, and sockets no longer in the IR close gracefully. A bind failure affects only
  * its own listener; it is returned, and the listener is retried on the next reconcile.
  */
-import type { ListenerIR } from '../../ir/types.ts';
+import type { ListenerIR, ServerCertificateIR } from '../../ir/types.ts';
 import { Listener, ListenerBindError, type ListenerHandlers, type ListenerOptions } from './listener.ts';
 
 export interface BindFailure {
@@ -27,6 +27,8 @@ export class ListenerSet {
   readonly #handlers: ListenerHandlers;
   readonly #drainMs: () => number;
   readonly #open = new Map<string, Listener>();
+  /** The certificates each open listener was last given (to skip rebuilding unchanged ones). */
+  readonly #certificates = new Map<Listener, readonly ServerCertificateIR[]>();
   readonly #listenerOptions: ListenerOptions;
 
   constructor(handlers: ListenerHandlers, options: { drainMs?: () => number; listener?: ListenerOptions } = {}) {
@@ -53,6 +55,7 @@ export class ListenerSet {
       const w = byName.get(name);
       if (w === undefined || w.protocol !== l.spec.protocol) {
         this.#open.delete(name);
+        this.#certificates.delete(l);
         closed.push(name);
         closing.push(l.close(this.#drainMs()));
       }
@@ -64,7 +67,13 @@ export class ListenerSet {
     for (const w of wanted) {
       const existing = this.#open.get(w.name);
       if (existing !== undefined) {
-        existing.updateCertificates(w.certificates);
+        // Rebuilding the SNI table and secure contexts on every reload is wasted work when the
+        // certificates did not change (every policy edit reaches here).
+        const before = this.#certificates.get(existing);
+        if (before === undefined || !sameCertificates(before, w.certificates)) {
+          existing.updateCertificates(w.certificates);
+          this.#certificates.set(existing, w.certificates);
+        }
         for (const e of existing.certificateErrors) certificateErrors.push({ listener: w.name, ...e });
         continue;
       }
@@ -76,6 +85,7 @@ export class ListenerSet {
         listenWithRetry(l, attempts).then(
           () => {
             this.#open.set(w.name, l);
+            this.#certificates.set(l, w.certificates);
             opened.push(w.name);
           },
           (err: unknown) => {
@@ -95,8 +105,20 @@ export class ListenerSet {
   async close(deadlineMs = this.#drainMs()): Promise<void> {
     const all = [...this.#open.values()];
     this.#open.clear();
+    this.#certificates.clear();
     await Promise.all(all.map((l) => l.close(deadlineMs)));
   }
+}
+
+/** Same certificates, same order (what Listener.updateCertificates would build from). */
+function sameCertificates(a: readonly ServerCertificateIR[], b: readonly ServerCertificateIR[]): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  return a.every((x, i) => {
+    const y = b[i] as ServerCertificateIR;
+    return x === y || (x.certPem === y.certPem && x.keyPem === y.keyPem && x.source === y.source
+      && x.hostnames.length === y.hostnames.length && x.hostnames.every((h, k) => h === y.hostnames[k]));
+  });
 }
 
 async function listenWithRetry(l: Listener, attempts: number): Promise<void> {

@@ -17,7 +17,7 @@ import { rawErrorResponse, sendError } from './error-response.ts';
 import { ProxyExchange, requestIdOf } from './exchange.ts';
 import type { ExchangeContext } from './exchange.ts';
 import { safeDone } from './outcome.ts';
-import { livePools, PoolRegistry } from './pools.ts';
+import { LivePoolTracker, PoolRegistry } from './pools.ts';
 import type { PoolChangeEvent } from './pools.ts';
 import { UpgradeExchange } from './upgrade.ts';
 
@@ -82,6 +82,7 @@ export interface UpstreamEngineOptions {
 export class UpstreamEngine implements Upstream {
   readonly #ctx: ExchangeContext;
   readonly #registry: PoolRegistry;
+  readonly #live = new LivePoolTracker(() => true);
   #closed = false;
 
   constructor(options: UpstreamEngineOptions = {}) {
@@ -158,7 +159,8 @@ export class UpstreamEngine implements Upstream {
    * never handed to a new request.
    */
   update(ir: GatewayIR): void {
-    const { identities, profiles } = livePools(ir, () => true);
+    // Only the routes that changed since the last IR are walked (pools.ts LivePoolTracker).
+    const { identities, profiles } = this.#live.update(ir);
     this.#registry.retain(identities, profiles);
     this.#ctx.health.retain(identities);
   }

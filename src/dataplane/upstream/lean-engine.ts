@@ -28,7 +28,7 @@ import type { H1Context } from './h1/exchange.ts';
 import { H1PoolRegistry } from './h1/pool.ts';
 import type { H1Pool } from './h1/pool.ts';
 import { safeDone } from './outcome.ts';
-import { livePools } from './pools.ts';
+import { LivePoolTracker } from './pools.ts';
 
 /** The pools of each backend's endpoints, cached beside its state (dropped with the IR). */
 const poolsOf = new WeakMap<BackendState, (H1Pool | undefined)[]>();
@@ -38,6 +38,8 @@ export class LeanUpstreamEngine implements Upstream {
   readonly #fallback: UpstreamEngine;
   readonly #registry: H1PoolRegistry;
   readonly #ctx: H1Context;
+  // Only HTTP/1.1 backends have pools here; the others are the fallback engine's.
+  readonly #live = new LivePoolTracker((backend) => backend.protocol === 'http1');
   #closed = false;
 
   constructor(options: UpstreamEngineOptions = {}) {
@@ -108,8 +110,8 @@ export class LeanUpstreamEngine implements Upstream {
 
   update(ir: GatewayIR): void {
     this.#fallback.update(ir);
-    // Only HTTP/1.1 backends have pools here; the others are the fallback engine's.
-    const { identities, profiles } = livePools(ir, (backend) => backend.protocol === 'http1');
+    // Only the routes that changed since the last IR are walked (pools.ts LivePoolTracker).
+    const { identities, profiles } = this.#live.update(ir);
     this.#registry.retain(identities, profiles);
     this.#ctx.health.retain(identities);
   }

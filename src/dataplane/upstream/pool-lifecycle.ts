@@ -1,7 +1,8 @@
 /**
  * The pool bookkeeping both engines share (the undici pools in pools.ts and the lean engine's
  * h1/pool.ts): the TLS session cache and a graceful close with a deadline (which pools an IR
- * still uses is pools.ts livePools, beside poolIdentity). None of it runs per request.
+ * still uses is pools.ts livePools, kept up to date across swaps by LivePoolTracker, beside
+ * poolIdentity). None of it runs per request.
  */
 import type { SessionStore } from '../tls/connector.ts';
 
