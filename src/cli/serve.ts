@@ -90,17 +90,6 @@ async function checkProviderFlags(opts: ServeOptions): Promise<'file' | 'kuberne
   return 'kubernetes';
 }
 
-/** The sockets the gateway listens on, read from its own admin API (`/debug/config`); best effort. */
-async function listenerNames(adminUrl: string): Promise<string[]> {
-  try {
-    const response = await fetch(`${adminUrl}/debug/config`, { signal: AbortSignal.timeout(2000) });
-    const body = (await response.json()) as { ir?: { listeners?: { name?: string; protocol?: string }[] } };
-    return (body.ir?.listeners ?? []).map((l) => `${l.protocol ?? ''} ${l.name ?? ''}`.trim());
-  } catch {
-    return [];
-  }
-}
-
 /**
  * Kubernetes mode under `--workers N`: every worker lists and watches (it needs the objects to
  * build its own IR), but only worker 0 is a candidate for the status Lease, under the replica's
@@ -197,12 +186,13 @@ async function serveThisProcess(ctx: VerbContext, opts: ServeOptions, provider: 
     say(`lastmile: serving from the Kubernetes API (${opts.watchNamespace !== undefined ? `namespace ${opts.watchNamespace}` : 'all namespaces'}${opts.status ? '' : ', not writing status'})\n`);
   }
   const running = server;
-  const sayListeners = async (): Promise<void> => {
-    const listeners = await listenerNames(running.adminUrl);
+  // Read from the running core, not from /debug/config: that redacts the whole IR (seconds at 10k routes).
+  const sayListeners = (): void => {
+    const listeners = running.listeners();
     ctx.io.err(`lastmile: listening on ${listeners.length > 0 ? listeners.join(', ') : '(no listener programmed; see the log)'}\n`);
   };
   if (agent === undefined) {
-    if (provider === 'file') await sayListeners();
+    if (provider === 'file') sayListeners();
     ctx.io.err(`lastmile: admin API at ${running.adminUrl} (/healthz, /readyz, /metrics, /api/v1/..., /apis/...)\n`);
     // Kubernetes mode: the listeners are known once the initial lists are in and programmed.
     if (provider === 'kubernetes') void running.programmed.then(sayListeners);

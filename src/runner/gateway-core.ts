@@ -68,6 +68,8 @@ export interface GatewayCore {
   readonly adminUrl: string;
   /** Whether a configuration was programmed at least once. */
   isProgrammed(): boolean;
+  /** The listener sockets of the programmed IR, e.g. `HTTP 0.0.0.0:8080` (for the start-up line). */
+  listeners(): string[];
   /** Records the source's diagnostics (shown by the admin API), logging the new ones; true when the set changed. */
   noteLoadDiagnostics(diagnostics: readonly Diagnostic[]): boolean;
   /**
@@ -231,6 +233,7 @@ export async function startGatewayCore(options: CoreOptions, hooks: CoreHooks = 
     metrics,
     adminUrl: admin.url,
     isProgrammed: () => state.generation > 0,
+    listeners: () => dataplane.ir.listeners.map((l) => `${l.protocol} ${l.name}`),
     noteLoadDiagnostics(diagnostics): boolean {
       const changed = logNew(log, state.loadDiagnostics, diagnostics, 'load');
       state.loadDiagnostics = diagnostics;

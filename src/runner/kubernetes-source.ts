@@ -110,6 +110,7 @@ export async function startKubernetesServe(options: KubernetesServeOptions): Pro
   const started = mode;
   return {
     adminUrl: core.adminUrl,
+    listeners: () => core.listeners(),
     programmed,
     // SIGHUP: program the newest snapshot again (e.g. retry a listener port that was busy).
     reload: () => {

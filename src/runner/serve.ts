@@ -35,6 +35,8 @@ export interface RunningGateway {
    * resolves; kubernetes mode: after the initial lists). Never rejects.
    */
   readonly programmed: Promise<void>;
+  /** The listener sockets of the programmed IR, e.g. `HTTP 0.0.0.0:8080`. */
+  listeners(): string[];
   /** Graceful stop: listeners stop accepting, in-flight requests finish (within the deadline), pools close. */
   close(): Promise<void>;
   /** Re-reads the config now (file mode: every file; kubernetes mode: re-programs the latest snapshot). */
@@ -89,6 +91,7 @@ export async function startServe(options: ServeOptions): Promise<RunningGateway>
   return {
     adminUrl: core.adminUrl,
     programmed: Promise.resolve(),
+    listeners: () => core.listeners(),
     // An explicit reload (SIGHUP) looks at every file, not only those the watcher named.
     reload: () => {
       loader.noteChanges(undefined);
