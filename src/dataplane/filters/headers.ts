@@ -72,6 +72,9 @@ export function buildUpstreamHeaders(incoming: IncomingHttpHeaders, ctx: Forward
 
 function connectionTokens(connection: string | string[] | undefined): Set<string> | undefined {
   if (connection === undefined) return undefined;
+  // What HTTP/1.1 clients send on most requests names only itself, a hop-by-hop header already
+  // dropped: no Set and no split per request for it.
+  if (connection === 'keep-alive' || connection === 'Keep-Alive') return undefined;
   const joined = Array.isArray(connection) ? connection.join(',') : connection;
   const set = new Set<string>();
   for (const t of joined.split(',')) {

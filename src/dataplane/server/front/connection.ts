@@ -18,37 +18,13 @@ import { createRequestParser, METHODS, type ParseError, type RequestParser, type
 import { headerObject } from './headers.ts';
 import { FrontRequest, type BodySource } from './request.ts';
 import { FrontResponse, type ResponseOwner } from './response.ts';
+import { BAD_REQUEST, CONTINUE, CONTINUE_EXPECTATION, parseErrorAnswer, TIMEOUT } from './answers.ts';
+import type { FrontHandlers, FrontHost } from './host.ts';
 
-/** What the connection hands requests to (the listener's handlers). */
-export interface FrontHandlers {
-  request(req: FrontRequest, res: FrontResponse): void;
-  upgrade(req: FrontRequest, socket: Socket, head: Buffer): void;
-  clientError(err: Error): void;
-}
-
-/** What a connection reads from its server. */
-export interface FrontHost {
-  readonly handlers: FrontHandlers;
-  readonly keepAliveField: string;
-  readonly draining: boolean;
-  /** Sweep ticks so far. */
-  readonly tick: number;
-  /** The connection left (closed, or handed to an upgrade). */
-  released(conn: FrontConnection, upgraded: Socket | undefined): void;
-}
+export type { FrontHandlers, FrontHost };
 
 /** Pipelined requests held at most; a client sending more is cut off. */
 const MAX_QUEUE = 256;
-const CONTINUE = 'HTTP/1.1 100 Continue\r\n\r\n';
-const CONTINUE_EXPECTATION = /(?:^|\W)100-continue(?:$|\W)/i;
-
-function errorAnswer(status: number, reason: string): string {
-  return `HTTP/1.1 ${status} ${reason}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`;
-}
-const BAD_REQUEST = errorAnswer(400, 'Bad Request');
-const TIMEOUT = errorAnswer(408, 'Request Timeout');
-const TOO_LARGE = errorAnswer(413, 'Payload Too Large');
-const HEADERS_TOO_LARGE = errorAnswer(431, 'Request Header Fields Too Large');
 
 function closeParser(parser: RequestParser): void {
   parser.close();
@@ -64,6 +40,8 @@ export class FrontConnection implements RequestParserCallbacks, BodySource, Resp
   readonly #host: FrontHost;
   readonly #parser: RequestParser;
   #consumed = true;
+  /** llhttp calls onMessageComplete (off while requests end with their heads). */
+  #completeWatched = true;
   #partialHeaders: string[] = [];
   #partialUrl = '';
   /** The message whose head or body is being parsed. */
@@ -155,9 +133,26 @@ export class FrontConnection implements RequestParserCallbacks, BodySource, Resp
       target = this.#partialUrl;
       this.#partialUrl = '';
     }
-    const req = new FrontRequest(this, this.socket, METHODS[method] ?? 'GET', target, raw, headerObject(raw), major, minor);
+    const fields = headerObject(raw);
+    const req = new FrontRequest(this, this.socket, METHODS[method] ?? 'GET', target, raw, fields, major, minor);
     req.keepAlive = keepAlive;
     this.#parsing = req;
+    // A request without Transfer-Encoding whose Content-Length is absent or 0 ends with its head
+    // (RFC 9112 6.3; llhttp completes it right after this callback returns, nothing in between):
+    // it is completed below, after its dispatch (the order llhttp's callback would give), and
+    // llhttp's message-complete call is turned off meanwhile (one C++ to JS call fewer per GET).
+    // Upgrades keep llhttp's own completion (the hand-over needs it).
+    const cl = fields['content-length'];
+    const endsHere = !upgrade && fields['transfer-encoding'] === undefined && (cl === undefined || cl === '0');
+    if (endsHere === this.#completeWatched) {
+      this.#completeWatched = !endsHere;
+      this.#parser.watchMessageComplete(!endsHere);
+    }
+    this.#queueRequest(req, upgrade, keepAlive);
+    if (endsHere) this.onMessageComplete();
+  }
+
+  #queueRequest(req: FrontRequest, upgrade: boolean, keepAlive: boolean): void {
     if (this.#closing) return;
     if (upgrade) {
       // Handed over once the head is parsed (onExecute): the bytes after it belong to the new protocol.
@@ -165,8 +160,14 @@ export class FrontConnection implements RequestParserCallbacks, BodySource, Resp
       return;
     }
     if (!keepAlive) this.#closing = true; // nothing after this request is served
-    this.#queue.push(req);
-    if (this.#queue.length > MAX_QUEUE) {
+    const queue = this.#queue;
+    if (queue.length === 0 && this.#active === undefined && !this.#pumping && !this.#gone) {
+      // The common case, no request waiting: dispatched at once (what #pump would do).
+      this.#dispatch(req);
+      return;
+    }
+    queue.push(req);
+    if (queue.length > MAX_QUEUE) {
       this.socket.destroy();
       return;
     }
@@ -194,6 +195,8 @@ export class FrontConnection implements RequestParserCallbacks, BodySource, Resp
       this.#bodyPaused = false;
       this.#updateReading();
     }
+    // Answered before its end was parsed (e.g. a 404 written at once): idle from now on.
+    if (this.#active === undefined && this.#queue.length === 0 && !this.#closing && this.#idleTick < 0) this.#idleTick = this.#host.tick;
   }
 
   onExecute(ret: number | ParseError): void {
@@ -334,10 +337,7 @@ export class FrontConnection implements RequestParserCallbacks, BodySource, Resp
       this.#stopReading();
       return;
     }
-    let answer = BAD_REQUEST;
-    if (err.code === 'HPE_HEADER_OVERFLOW') answer = HEADERS_TOO_LARGE;
-    else if (err.code === 'HPE_CHUNK_EXTENSIONS_OVERFLOW') answer = TOO_LARGE;
-    this.#fail(answer);
+    this.#fail(parseErrorAnswer(err.code));
   }
 
   /** Answers with `answer` unless a response already started on the wire, then destroys. */

@@ -149,6 +149,80 @@ export function serializeFields(status: number, message: string | undefined, hea
   return facts;
 }
 
+/** `keep-alive` and `close` only: the Connection header names no other field to drop. */
+const PLAIN_CONNECTION = /^[ \t]*(?:keep-alive|close)[ \t]*(?:,[ \t]*(?:keep-alive|close)[ \t]*)*$/i;
+
+function plainConnection(value: string): boolean {
+  // The usual values first, without running the regex.
+  if (value === 'keep-alive' || value === 'close' || value === 'Keep-Alive' || value === 'Close') return true;
+  return PLAIN_CONNECTION.test(value);
+}
+
+/**
+ * The client head of a proxied response, serialized in one pass from the upstream parser's flat
+ * list `[name, value, ...]` (upstream/h1): hop-by-hop fields dropped, names lower-cased,
+ * `x-request-id` added when the backend sent none, framing facts gathered. The same result as
+ * `serializeFields(status, message, flatClientHeaders(raw, requestId))` without the intermediate
+ * list or the per-character checks, written by hand because it runs once per proxied response
+ * (issue 6): names and values come from Node's strict llhttp, which refuses any name that is not
+ * a token and any value byte Node's writeHead refuses (isToken/isFieldValue's rules, checked in
+ * headers.test.ts). The status message is checked: llhttp admits control bytes there. Returns
+ * undefined when a Connection header names other fields to drop (rare: the caller then takes the
+ * general path).
+ */
+export function upstreamFields(status: number, message: string, raw: readonly string[], requestId: string | undefined): HeadFacts | undefined {
+  const reason = message !== '' ? message : (STATUS_CODES[status] ?? 'unknown');
+  if (!isFieldValue(reason)) throw new InvalidHeaderError('ERR_INVALID_CHAR', 'Invalid character in statusMessage');
+  let head = `HTTP/1.1 ${status} ${reason}\r\n`;
+  let contentLength = -1;
+  let hasDate = false;
+  let hasId = false;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!.toLowerCase();
+    const value = raw[i + 1]!;
+    // By length first: most names are compared with nothing (header names from the parser are
+    // not internalized strings, so each comparison of equal lengths is a character compare).
+    // Drops exactly upstream/headers.ts isHopByHop's names (headers.test.ts checks they agree).
+    switch (name.length) {
+      case 2:
+        if (name === 'te') continue;
+        break;
+      case 4:
+        if (name === 'date') hasDate = true;
+        break;
+      case 7:
+        if (name === 'upgrade' || name === 'trailer') continue;
+        break;
+      case 10:
+        if (name === 'connection') {
+          if (!plainConnection(value)) return undefined;
+          continue;
+        }
+        if (name === 'keep-alive') continue;
+        break;
+      case 12:
+        if (name === 'x-request-id') hasId = true;
+        break;
+      case 14:
+        if (name === 'content-length') {
+          if (!isDigits(value) || contentLength >= 0) throw new InvalidHeaderError('ERR_INVALID_CHAR', 'invalid or repeated Content-Length');
+          contentLength = Number(value);
+        }
+        break;
+      case 17:
+        if (name === 'transfer-encoding') continue;
+        break;
+    }
+    if (name.length >= 6 && name.charCodeAt(5) === 45 /* - */ && name.startsWith('proxy-')) continue;
+    head += name + ': ' + value + '\r\n';
+  }
+  if (!hasId && requestId !== undefined) {
+    if (!isFieldValue(requestId)) throw new InvalidHeaderError('ERR_INVALID_CHAR', 'Invalid character in header content ["x-request-id"]');
+    head += 'x-request-id: ' + requestId + '\r\n';
+  }
+  return { head, contentLength, hasDate, close: false };
+}
+
 let dateCache = '';
 let dateSecond = 0;
 /** `date: ...\r\n`, formatted at most once a second (as Node caches it). */

@@ -34,6 +34,12 @@ export type { ParseError };
 export interface RequestParser extends LlhttpParser {
   /** While consuming: the buffer of the read being parsed (for the bytes after an upgrade head). */
   getCurrentBuffer(): Buffer;
+  /**
+   * Whether `onMessageComplete` is called. The binding looks the callback up for every message
+   * and makes no JS call when there is none; the connection turns it off for a message it knows
+   * ends with its head (it completes the request itself), saving one C++ to JS call per request.
+   */
+  watchMessageComplete(on: boolean): void;
 }
 
 /** A strict request parser wired to `cb`; one per connection, messages follow each other on it. */
@@ -49,7 +55,11 @@ export function createRequestParser(cb: RequestParserCallbacks): RequestParser {
     return 0;
   };
   parser[HTTPParser.kOnBody] = (chunk: Buffer) => cb.onBody(chunk);
-  parser[HTTPParser.kOnMessageComplete] = () => cb.onMessageComplete();
+  const onMessageComplete = (): void => cb.onMessageComplete();
+  parser[HTTPParser.kOnMessageComplete] = onMessageComplete;
   parser[HTTPParser.kOnExecute] = (ret: number | ParseError) => cb.onExecute(ret);
+  parser.watchMessageComplete = (on: boolean) => {
+    parser[HTTPParser.kOnMessageComplete] = on ? onMessageComplete : undefined;
+  };
   return parser;
 }

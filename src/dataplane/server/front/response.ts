@@ -13,7 +13,7 @@
 import { EventEmitter } from 'node:events';
 import type { OutgoingHttpHeaders } from 'node:http';
 import type { Socket } from 'node:net';
-import { dateField, serializeFields, type HeadFacts } from './headers.ts';
+import { dateField, serializeFields, upstreamFields, type HeadFacts } from './headers.ts';
 import type { FrontRequest } from './request.ts';
 
 /** What a response needs from its connection. */
@@ -49,6 +49,18 @@ function writeHeadAndBody(socket: Socket, head: string, body: Buffer | undefined
   const ok = socket.write(body);
   socket.uncork();
   return ok;
+}
+
+/** A whole response (head and a small body or none) in one write. */
+function writeWhole(socket: Socket, head: string, body: Buffer | undefined): void {
+  if (body === undefined || body.length === 0) {
+    socket.write(head, 'latin1');
+  } else if (body.length <= STRING_LIMIT) {
+    const whole = head + body.toString('latin1');
+    socket.write(whole, 'latin1');
+  } else {
+    writeHeadAndBody(socket, head, body);
+  }
 }
 
 function toBuffer(chunk: Buffer | Uint8Array | string | undefined): Buffer | undefined {
@@ -114,6 +126,24 @@ export class FrontResponse extends EventEmitter {
     this.headersSent = true;
     if (this.req.method === 'HEAD' || status === 204 || status === 304 || status < 200) this.#hasBody = false;
     return this;
+  }
+
+  /**
+   * writeHead for a proxied response, from the upstream parser's flat header list (hop-by-hop
+   * fields dropped, `x-request-id` added when absent; headers.ts `upstreamFields`): no
+   * intermediate list and no per-character checks on what Node's strict parser already checked.
+   * Returns false, having done nothing, when the general path must be taken (headers set with
+   * setHeader to merge, or a Connection header naming other fields); throws like writeHead.
+   */
+  writeUpstreamHead(status: number, message: string, raw: readonly string[], requestId: string | undefined): boolean {
+    if (this.headersSent || this.#extra !== undefined || status < 100 || status > 999) return false;
+    const facts = upstreamFields(status, message, raw, requestId);
+    if (facts === undefined) return false;
+    this.#facts = facts;
+    this.statusCode = status;
+    this.headersSent = true;
+    if (this.req.method === 'HEAD' || status === 204 || status === 304 || status < 200) this.#hasBody = false;
+    return true;
   }
 
   #merged(h: OutgoingHttpHeaders | readonly string[] | undefined): OutgoingHttpHeaders {
@@ -205,7 +235,7 @@ export class FrontResponse extends EventEmitter {
     const socket = this.socket;
     if (!this.#flushed) {
       const head = this.#head(body === undefined ? 0 : body.length);
-      writeHeadAndBody(socket, head, this.#hasBody ? body : undefined);
+      writeWhole(socket, head, this.#hasBody ? body : undefined);
     } else if (this.#hasBody) {
       if (this.#chunked) {
         socket.cork();

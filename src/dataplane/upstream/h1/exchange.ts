@@ -32,6 +32,15 @@ const kExchange = Symbol('lastmile.h1exchange');
 interface Linked {
   [kExchange]?: H1Exchange;
 }
+/**
+ * The lean front's response (server/front/response.ts) takes the parser's flat header list as it
+ * is (one pass: filtering, x-request-id and serialization); other responses (node:http, h2) get
+ * the filtered list or object through writeHead.
+ */
+interface UpstreamHeadWriter {
+  writeUpstreamHead(status: number, message: string, raw: readonly string[], requestId: string | undefined): boolean;
+}
+
 function onClientClose(this: ServerResponse & Linked): void {
   this[kExchange]?.clientClosed();
 }
@@ -72,6 +81,8 @@ export class H1Exchange implements ConnectionUser, ConnectionWaiter {
   #head = false;
   /** Status and headers held back until the first flush (see file comment). */
   #pendingHeaders: string[] | OutgoingHttpHeaders | undefined;
+  /** `#pendingHeaders` is the parser's raw list (no modifier, HTTP/1 client). */
+  #rawHead = false;
   #pendingMessage = '';
   #pendingBody: Buffer[] | undefined;
   #status = 0;
@@ -93,7 +104,8 @@ export class H1Exchange implements ConnectionUser, ConnectionWaiter {
     const requestMs = this.#target.timeouts.requestMs;
     if (requestMs !== undefined && requestMs > 0) this.#deadline = this.#started + requestMs;
     (this.#res as ServerResponse & Linked)[kExchange] = this;
-    this.#res.once('close', onClientClose);
+    // `on`, not `once`: a response closes at most once, and `once` costs a wrapper per request.
+    this.#res.on('close', onClientClose);
     this.#attempt();
   }
 
@@ -203,9 +215,12 @@ export class H1Exchange implements ConnectionUser, ConnectionWaiter {
   /** ConnectionUser: the response head. */
   onResponseHead(status: number, statusMessage: string, raw: string[]): number {
     const t = this.#target;
-    const id = requestIdOf(t);
-    if (t.responseHeaders === undefined && !this.#h2) this.#pendingHeaders = flatClientHeaders(raw, id);
-    else this.#pendingHeaders = objectClientHeaders(raw, t.responseHeaders, id);
+    if (t.responseHeaders === undefined && !this.#h2) {
+      this.#pendingHeaders = raw;
+      this.#rawHead = true;
+    } else {
+      this.#pendingHeaders = objectClientHeaders(raw, t.responseHeaders, requestIdOf(t));
+    }
     this.#pendingMessage = this.#h2 ? '' : statusMessage;
     this.#status = status;
     return this.#head ? 1 : 0;
@@ -235,9 +250,18 @@ export class H1Exchange implements ConnectionUser, ConnectionWaiter {
     const headers = this.#pendingHeaders;
     if (headers === undefined) return true;
     this.#pendingHeaders = undefined;
+    const res = this.#res;
     try {
-      if (this.#pendingMessage !== '') this.#res.writeHead(this.#status, this.#pendingMessage, headers);
-      else this.#res.writeHead(this.#status, headers);
+      let h = headers;
+      if (this.#rawHead) {
+        const raw = headers as string[];
+        const id = requestIdOf(this.#target);
+        const writer = res as Partial<UpstreamHeadWriter>;
+        if (writer.writeUpstreamHead !== undefined && writer.writeUpstreamHead(this.#status, this.#pendingMessage, raw, id)) return true;
+        h = flatClientHeaders(raw, id);
+      }
+      if (this.#pendingMessage !== '') res.writeHead(this.#status, this.#pendingMessage, h);
+      else res.writeHead(this.#status, h);
     } catch (err) {
       // A header Node refuses to send (e.g. invalid characters): as undici's exchange does.
       this.#conn?.destroy();

@@ -41,6 +41,11 @@ export interface WatchedParser extends ResponseParser {
    * means bytes nobody asked for.
    */
   watchMessageBegin(on: boolean): void;
+  /**
+   * Whether `onMessageComplete` is called (same lookup): off while the connection counts a
+   * Content-Length body itself and completes the response on its last byte.
+   */
+  watchMessageComplete(on: boolean): void;
 }
 
 /**
@@ -56,10 +61,14 @@ export function createResponseParser(cb: ParserCallbacks): WatchedParser {
   parser[HTTPParser.kOnHeadersComplete] = (major: number, minor: number, headers: string[] | undefined, _method: unknown, _url: unknown, status: number, statusMessage: string, upgrade: boolean, keepAlive: boolean) =>
     cb.onHeadersComplete(major, minor, headers, status, statusMessage, upgrade, keepAlive);
   parser[HTTPParser.kOnBody] = (chunk: Buffer) => cb.onBody(chunk);
-  parser[HTTPParser.kOnMessageComplete] = () => cb.onMessageComplete();
+  const onMessageComplete = (): void => cb.onMessageComplete();
+  parser[HTTPParser.kOnMessageComplete] = onMessageComplete;
   parser[HTTPParser.kOnExecute] = (ret: number | ParseError) => cb.onExecute(ret);
   parser.watchMessageBegin = (on: boolean) => {
     parser[HTTPParser.kOnMessageBegin] = on ? onMessageBegin : undefined;
+  };
+  parser.watchMessageComplete = (on: boolean) => {
+    parser[HTTPParser.kOnMessageComplete] = on ? onMessageComplete : undefined;
   };
   return parser;
 }
