@@ -8,7 +8,6 @@
 import { mkdir, readFile, stat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
-import type { Command } from 'commander';
 import { parseAllDocuments, stringify } from 'yaml';
 import { kindInfo } from '../api/kinds.ts';
 import { objectKey, type KubeObject } from '../api/meta.ts';
@@ -182,16 +181,4 @@ export async function runApply(ctx: VerbContext, opts: ApplyOptions): Promise<nu
 
   for (const r of results) ctx.io.out(`${resourceName(r.object.object)} ${r.action}\n`);
   return 0;
-}
-
-/** Registers `apply` on the program. */
-export function registerApply(program: Command, ctx: VerbContext): void {
-  program
-    .command('apply')
-    .description('Validate manifests, then write them into the config folder a gateway serves')
-    .requiredOption('-f, --filename <path...>', 'files or folders of manifests (YAML or JSON); - reads stdin')
-    .requiredOption('--config <dir>', 'the folder `lastmile serve --config` reads')
-    .action(async (opts: ApplyOptions) => {
-      ctx.exitCode = await runApply(ctx, opts);
-    });
 }

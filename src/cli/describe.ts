@@ -2,7 +2,6 @@
  * `lastmile describe KIND NAME [-n NS] (--config DIR | --server URL)`: one object in kubectl's
  * describe layout, with its computed status and the diagnostics that concern it.
  */
-import type { Command } from 'commander';
 import type { VerbContext } from './context.ts';
 import { CliError } from './io.ts';
 import { describeText } from './print/describe.ts';
@@ -27,19 +26,4 @@ export async function runDescribe(ctx: VerbContext, kindArg: string, nameArg: st
   // describeText prints Secret sizes only, never values (print/describe.ts).
   ctx.io.out(describeText(object, await source.diagnosticsFor(info.kind, namespace, name)));
   return 0;
-}
-
-/** Registers `describe` on the program. */
-export function registerDescribe(program: Command, ctx: VerbContext): void {
-  program
-    .command('describe')
-    .description('Show one object in detail: spec, computed status, and the diagnostics about it')
-    .argument('<kind>', 'kind, plural or short name (e.g. btlspolicy), or KIND/NAME')
-    .argument('[name]', 'name of the object')
-    .option('-n, --namespace <ns>', 'namespace')
-    .option('--config <dir>', 'read a folder of manifests (as `serve --config` would)')
-    .option('--server <url>', "read a running gateway's admin API, e.g. http://127.0.0.1:9901")
-    .action(async (kind: string, name: string | undefined, opts: DescribeOptions) => {
-      ctx.exitCode = await runDescribe(ctx, kind, name, opts);
-    });
 }

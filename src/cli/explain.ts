@@ -4,11 +4,9 @@
  * the API server enforces on each field (pattern, enum, lengths, defaults, CEL rules). The schema
  * is the one validation uses (validation/schema/), so what explain says is what validate enforces.
  */
-import type { Command } from 'commander';
 import { resolveKindName, type KindInfo } from '../api/kinds.ts';
 import { schemaFor } from '../validation/schema/index.ts';
 import type { Schema } from '../validation/schema/types.ts';
-import type { VerbContext } from './context.ts';
 import { CliError } from './io.ts';
 import { fieldsOf, limitLines, throughLists, typeLabel } from './print/schema.ts';
 import { wrapText } from './print/wrap.ts';
@@ -106,16 +104,4 @@ export function explainText(target: string, recursive: boolean): string {
     }
   }
   return `${out.join('\n')}\n`;
-}
-
-/** Registers `explain` on the program. */
-export function registerExplain(program: Command, ctx: VerbContext): void {
-  program
-    .command('explain')
-    .description('Show the fields of a Gateway API kind, with types, required marks and limits')
-    .argument('<target>', 'KIND or KIND.field.path, e.g. btlspolicy.spec.validation.hostname')
-    .option('--recursive', 'print every nested field (names and types only)', false)
-    .action((target: string, opts: { recursive: boolean }) => {
-      ctx.io.out(explainText(target, opts.recursive));
-    });
 }

@@ -3,7 +3,6 @@
  * kubectl-style tables, with the status lastmile computed (offline: by running translation on DIR;
  * online: from the gateway's admin API).
  */
-import type { Command } from 'commander';
 import type { KubeObject } from '../api/meta.ts';
 import type { VerbContext } from './context.ts';
 import { CliError } from './io.ts';
@@ -78,21 +77,4 @@ export async function runGet(ctx: VerbContext, kindArg: string, nameArg: string 
   const withNamespace = opts.allNamespaces === true && info.namespaced;
   ctx.io.out(tableText(info.kind, objects, { wide: format === 'wide', withNamespace, now }));
   return 0;
-}
-
-/** Registers `get` on the program. */
-export function registerGet(program: Command, ctx: VerbContext): void {
-  program
-    .command('get')
-    .description('List objects, or show one, with the status lastmile computed')
-    .argument('<kind>', 'kind, plural or short name (e.g. btlspolicy), or KIND/NAME')
-    .argument('[name]', 'name of one object')
-    .option('-n, --namespace <ns>', 'namespace', undefined)
-    .option('-A, --all-namespaces', 'list across all namespaces')
-    .option('-o, --output <format>', 'yaml | json | wide | name')
-    .option('--config <dir>', 'read a folder of manifests (as `serve --config` would)')
-    .option('--server <url>', "read a running gateway's admin API, e.g. http://127.0.0.1:9901")
-    .action(async (kind: string, name: string | undefined, opts: GetOptions) => {
-      ctx.exitCode = await runGet(ctx, kind, name, opts);
-    });
 }

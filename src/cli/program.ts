@@ -6,13 +6,9 @@
 import { Command, CommanderError } from 'commander';
 import type { VerbContext } from './context.ts';
 import { CliError, processIO, type CliIO } from './io.ts';
-import { registerApply } from './apply.ts';
+import { registerApply, registerDescribe, registerExplain, registerGet, registerValidate } from './commands.ts';
 import { registerDemo } from './demo.ts';
-import { registerDescribe } from './describe.ts';
-import { registerExplain } from './explain.ts';
-import { registerGet } from './get.ts';
 import { registerServe } from './serve.ts';
-import { registerValidate } from './validate.ts';
 import { registerVersion } from './version.ts';
 
 function buildProgram(ctx: VerbContext): Command {

@@ -4,7 +4,6 @@
  * line each, then a summary. Exit 1 if any is an error. The same code runs in `serve`, so what
  * validate accepts is what the gateway accepts.
  */
-import type { Command } from 'commander';
 import { translate } from '../translate/index.ts';
 import { formatDiagnostic, type Diagnostic } from '../validation/diagnostic.ts';
 import type { VerbContext } from './context.ts';
@@ -35,15 +34,4 @@ export async function runValidate(ctx: VerbContext, opts: ValidateOptions): Prom
     `${verdict}: ${plural(input.objects.length, 'object')} accepted of ${plural(input.documentCount, 'document')} in ${plural(input.files.length, 'file')}; ${plural(errors, 'error')}, ${plural(warnings, 'warning')}\n`,
   );
   return errors > 0 ? 1 : 0;
-}
-
-/** Registers `validate` on the program. */
-export function registerValidate(program: Command, ctx: VerbContext): void {
-  program
-    .command('validate')
-    .description('Check manifests as the API server and the gateway would; exit 1 on any error')
-    .requiredOption('-f, --filename <path...>', 'files or folders of manifests (YAML or JSON); - reads stdin')
-    .action(async (opts: ValidateOptions) => {
-      ctx.exitCode = await runValidate(ctx, opts);
-    });
 }
