@@ -289,3 +289,51 @@ test('a validator that throws fails the document, not the load; concurrent loads
     assert.equal(value(results[0], 'a'), 'one');
   });
 });
+
+test('noted loads after clean ones hand the store only the changes, with the result of full loads', async () => {
+  await withDir(async (dir) => {
+    const clock = (): Date => new Date('2026-01-01T00:00:00Z');
+    const a = join(dir, 'a.yaml');
+    const b = join(dir, 'b.yaml');
+    const c = join(dir, 'c.yaml');
+    await writeFile(a, `${cm('a1', 'one')}---\n${cm('a2', 'one')}`);
+    await writeFile(b, cm('b1', 'one'));
+    const noted = new ConfigLoader({ paths: [dir], clock });
+    const full = new ConfigLoader({ paths: [dir], clock });
+    const view = (r: ConfigLoadResult): unknown =>
+      [...r.snapshot.list('ConfigMap'), ...r.snapshot.list('HTTPRoute')].map((s) => ({ ...s, object: { ...s.object, metadata: { ...s.object.metadata, uid: '' } } }));
+    const both = async (files: string[]): Promise<ConfigLoadResult> => {
+      noted.noteChanges(files);
+      const [x, y] = [await noted.load(), await full.load()];
+      assert.deepEqual(view(x), view(y));
+      assert.deepEqual(x.diagnostics, y.diagnostics);
+      assert.equal(x.changed, y.changed);
+      assert.equal(x.snapshot.version, y.snapshot.version);
+      return x;
+    };
+    await both([]);
+    await writeFile(a, `${cm('a1', 'two')}---\n${cm('a2', 'one')}`); // one document edited
+    assert.equal(value(await both([a]), 'a1'), 'two');
+    await writeFile(a, `# a comment\n${cm('a1', 'two')}---\n${cm('a2', 'one')}`); // moved down a line
+    await both([a]);
+    await writeFile(c, route('r', '/c')); // a new file, and one removed
+    await rm(b);
+    const r = await both([c, b]);
+    assert.equal(value(r, 'b1'), undefined);
+    await writeFile(a, `${cm('a0', 'one')}---\n${cm('a1', 'two')}`);
+    await both([a]);
+    // The same document twice, word for word (the same piece text at two lines): a duplicate.
+    await writeFile(a, `${cm('a0', 'one')}---\n${cm('a1', 'two')}---\n${cm('a1', 'two')}`);
+    assert.deepEqual(errors(await both([a])), ['duplicate_object']);
+    await writeFile(a, `${cm('a1', 'two')}---\n${cm('a1', 'three')}`); // a duplicate: the full path
+    assert.deepEqual(errors(await both([a])), ['duplicate_object']);
+    await writeFile(a, `${cm('a1', 'four')}---\n${cm('a3', 'one')}`); // fixed: clean again
+    assert.deepEqual(errors(await both([a])), []);
+    await writeFile(a, `${cm('a1', 'five')}---\n${cm('a3', 'one')}`); // and the next edit is a fast one again
+    assert.equal(value(await both([a]), 'a1'), 'five');
+    await writeFile(a, `${cm('a1', 'five')}---\nkind: ConfigMap\n`); // invalid: the last good a3 stays
+    const bad = await both([a]);
+    assert.equal(errors(bad).length, 1);
+    assert.equal(value(bad, 'a1'), 'five');
+  });
+});

@@ -13,21 +13,19 @@
  * its text (sources/file/documents.ts), so a reload after one edit re-parses and re-validates
  * one document, not its whole file nor every file.
  */
-import { hash } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import { isAbsolute, relative, resolve } from 'node:path';
 import type { KubeObject } from '../api/meta.ts';
-import type { Origin, SourcedObject } from '../sources/origin.ts';
-import { listManifestFiles, parseManifestBytes, readManifestBytes, type FileListing } from '../sources/file/read.ts';
+import type { Origin } from '../sources/origin.ts';
+import { listManifestFiles, readManifestBytes, type FileListing } from '../sources/file/read.ts';
 import { listingWithChanges } from '../sources/file/changes.ts';
-import { decodeManifest } from '../sources/file/decode.ts';
-import { splitDocuments, type DocumentText } from '../sources/file/documents.ts';
-import { parseManifestPiece } from '../sources/file/parse.ts';
 import type { Diagnostic } from '../validation/diagnostic.ts';
 import { validateObject } from '../validation/validate.ts';
-import { storeKeyOfManifest } from '../store/keys.ts';
 import type { Snapshot } from '../store/snapshot.ts';
 import { ObjectStore } from '../store/store.ts';
+import { fileOutcome, sha256, type FileResult, type ValidateFn } from './config-loader-files.ts';
+
+export type { ValidateFn } from './config-loader-files.ts';
 
 export interface ConfigLoadResult {
   snapshot: Snapshot;
@@ -39,48 +37,11 @@ export interface ConfigLoadResult {
   files: readonly string[];
 }
 
-/** The validation step's signature (src/validation/validate.ts). */
-export type ValidateFn = (doc: SourcedObject) => { object?: KubeObject; diagnostics: readonly Diagnostic[] };
-
 export interface ConfigLoaderOptions {
   paths: readonly string[];
   clock?: () => Date;
   /** Replaces validateObject (tests). */
   validate?: ValidateFn;
-}
-
-/** One file's outcome, cached by content hash. */
-interface FileResult {
-  readonly hash: string | undefined;
-  /**
-   * The file's stat identity when it was read (device, inode, size, mtime and ctime in ns), and
-   * whether it can be trusted to mean "same content" on the next load (see #unchanged).
-   */
-  readonly stat?: { readonly key: string; readonly trusted: boolean };
-  /** The file failed as a whole: its previous objects stay. */
-  readonly keepFile: boolean;
-  readonly diagnostics: readonly Diagnostic[];
-  readonly objects: readonly { object: KubeObject; origin: Origin }[];
-  /** Keys of documents that failed validation: their previous versions stay. */
-  readonly invalidKeys: readonly string[];
-  /**
-   * The outcome of each document (piece) of the file, by a hash of its text: reused by the next
-   * read of the file for every document whose text is unchanged. Kept across a failed read, so
-   * fixing a syntax error re-validates only what changed.
-   */
-  readonly pieces?: ReadonlyMap<string, PieceResult>;
-}
-
-/** One document's outcome (a piece of a file: sources/file/documents.ts). */
-interface PieceResult {
-  /** The line of the file where the piece starts: its positions are relative to that. */
-  readonly line: number;
-  /** Documents the piece holds (0 for blank or comment-only pieces). */
-  readonly documents: number;
-  readonly keepFile: boolean;
-  readonly diagnostics: readonly Diagnostic[];
-  readonly objects: readonly { object: KubeObject; origin: Origin }[];
-  readonly invalidKeys: readonly string[];
 }
 
 /** Files read at once: enough to overlap I/O, few enough not to exhaust descriptors. */
@@ -102,6 +63,11 @@ export class ConfigLoader {
   /** Changes noted for the next load (noteChanges); 'all' or undefined: list everything. */
   #noted: Set<string> | 'all' | undefined;
   #queue: Promise<unknown> = Promise.resolve();
+  /**
+   * The last load had no problem at all (no diagnostic, nothing kept, every file read): the
+   * next load with notes can hand the store just what changed (#loadChanges).
+   */
+  #clean = false;
 
   constructor(options: ConfigLoaderOptions) {
     this.#paths = [...options.paths];
@@ -154,6 +120,10 @@ export class ConfigLoader {
       const loaded = await Promise.all(batch.map((file) => this.#loadFile(file)));
       batch.forEach((file, j) => loadedNow.set(file, loaded[j] as FileResult));
     }
+    if (fromNotes && notes && this.#clean && listing.missing.length === 0 && listing.diagnostics.length === 0) {
+      const fast = this.#loadChanges(listing, notes, loadedNow);
+      if (fast) return fast;
+    }
     // Per file, not per object, and no map built: with one object per file (40k files) the
     // loader's own bookkeeping was most of an edit's load (BENCHMARKS.md "Control plane").
     const cache = this.#cache;
@@ -186,7 +156,45 @@ export class ConfigLoader {
     // Files kept from a missing path stay "known", so a later load still keeps them.
     this.#lastFiles = keepFiles.length === 0 ? listing.files : [...new Set([...listing.files, ...keepFiles])];
     this.#lastListing = listing;
+    this.#clean = diagnostics.length === 0 && keepFiles.length === 0 && keepKeys.length === 0 && this.#uncached.size === 0;
     return { snapshot: stored.snapshot, changed: stored.changed, diagnostics, files: listing.files };
+  }
+
+  /**
+   * A load with notes after a clean load, when the files looked at are clean too: the store gets
+   * only the objects that changed (store.replaceChanges), with no walk over every file and
+   * object. Undefined when the full path is needed (a problem to report or keep, or a change the
+   * store will not take as such); nothing has been changed then.
+   */
+  #loadChanges(listing: FileListing, notes: ReadonlySet<string>, loadedNow: ReadonlyMap<string, FileResult>): ConfigLoadResult | undefined {
+    for (const result of loadedNow.values()) if (hasProblem(result)) return undefined;
+    const cache = this.#cache;
+    // Files looked at, and noted files that are gone, in listing order (the store numbers
+    // resourceVersions in input order).
+    const files = [...new Set([...loadedNow.keys(), ...[...notes].filter((file) => cache.has(file) && !isListed(listing.files, file))])].sort();
+    const added: { object: KubeObject; origin: Origin }[] = [];
+    const gone: { object: KubeObject; origin: Origin }[] = [];
+    for (const file of files) {
+      const before = cache.get(file)?.objects ?? [];
+      const after = loadedNow.get(file)?.objects ?? [];
+      if (before === after) continue;
+      const was = new Set(before);
+      const now = new Set(after);
+      // One object twice in a file (defensive: a repeated document is a new piece at its own
+      // line, so it has its own objects) would be a duplicate the full path reports
+      // (store.replaceAll), and a diff by identity would hide.
+      if (now.size !== after.length) return undefined;
+      for (const o of after) if (!was.has(o)) added.push(o);
+      for (const o of before) if (!now.has(o)) gone.push(o);
+    }
+    const stored = this.#store.replaceChanges({ added, gone });
+    if (!stored) return undefined;
+    for (const file of notes) if (!isListed(listing.files, file)) cache.delete(file);
+    for (const [file, result] of loadedNow) this.#remember(file, result);
+    this.#lastFiles = listing.files;
+    this.#lastListing = listing;
+    this.#clean = stored.diagnostics.length === 0;
+    return { snapshot: stored.snapshot, changed: stored.changed, diagnostics: [...stored.diagnostics], files: listing.files };
   }
 
   /** Caches a file's result if it can be reused (it has a hash), else marks it to read again. */
@@ -257,128 +265,9 @@ export class ConfigLoader {
       };
       return { hash, keepFile: true, diagnostics: [diagnostic], objects: [], invalidKeys: [], ...(pieces ? { pieces } : {}) };
     }
-    const decoded = decodeManifest(read.bytes, file);
-    const split = 'text' in decoded ? splitDocuments(decoded.text) : undefined;
-    const byPiece = split && 'text' in decoded ? this.#readPieces(file, decoded.text, split, pieces) : undefined;
-    if (byPiece) return { hash, ...byPiece };
-
-    // The whole file at once: it cannot be split, or a piece has a parse problem (the messages
-    // are then exactly those of a whole-file parse), or it holds no object at all.
-    const parsed = parseManifestBytes(read.bytes, file);
-    if (parsed.failed) return { hash, keepFile: true, diagnostics: parsed.diagnostics, objects: [], invalidKeys: [], ...(pieces ? { pieces } : {}) };
-    const whole = this.#validatePiece(parsed.documents, 1, [...parsed.diagnostics]);
-    return { hash, keepFile: whole.keepFile, diagnostics: whole.diagnostics, objects: whole.objects, invalidKeys: whole.invalidKeys };
+    return { hash, ...fileOutcome(file, read.bytes, pieces, this.#validate) };
   }
 
-  /**
-   * The file's outcome assembled from its pieces, each parsed and validated only when its text is
-   * new (a piece that moved up or down the file is reused with its lines shifted); undefined
-   * when the whole file must be parsed instead (see #readFile).
-   */
-  #readPieces(file: string, text: string, split: readonly DocumentText[], previous: ReadonlyMap<string, PieceResult> | undefined): Omit<FileResult, 'hash'> | undefined {
-    const keys = split.map((piece) => sha256(piece.text, 'base64'));
-    // Nothing to reuse (a new file, or every document changed): one parse of the whole text
-    // gives the same documents at the same positions (documents.ts) for one parser run instead
-    // of one per document, which made a cold load ~5% slower.
-    let wholeByPiece: SourcedObject[][] | undefined;
-    if (!keys.some((key) => previous?.has(key))) {
-      const parsed = parseManifestPiece(text, file, 1);
-      if (parsed.diagnostics.length > 0) return undefined;
-      wholeByPiece = split.map(() => []);
-      let at = 0;
-      for (const doc of parsed.documents) {
-        while (at + 1 < split.length && (split[at + 1] as DocumentText).line <= doc.origin.line) at++;
-        wholeByPiece[at]?.push(doc);
-      }
-    }
-    const pieces = new Map<string, PieceResult>();
-    const diagnostics: Diagnostic[] = [];
-    const objects: { object: KubeObject; origin: Origin }[] = [];
-    const invalidKeys: string[] = [];
-    let keepFile = false;
-    let documents = 0;
-    for (const [index, piece] of split.entries()) {
-      const key = keys[index] as string;
-      let result = pieces.get(key) ?? previous?.get(key);
-      if (result === undefined) {
-        let docs = wholeByPiece?.[index];
-        if (docs === undefined) {
-          const parsed = parseManifestPiece(piece.text, file, piece.line);
-          if (parsed.diagnostics.length > 0) return undefined;
-          docs = parsed.documents;
-        }
-        result = this.#validatePiece(docs, piece.line, []);
-      } else if (result.line !== piece.line) {
-        result = shiftPiece(result, piece.line - result.line);
-      }
-      pieces.set(key, result);
-      documents += result.documents;
-      keepFile ||= result.keepFile;
-      for (const d of result.diagnostics) diagnostics.push(d);
-      for (const o of result.objects) objects.push(o);
-      for (const k of result.invalidKeys) invalidKeys.push(k);
-    }
-    // No object at all: the whole-file parse gives the "empty file" warning.
-    if (documents === 0) return undefined;
-    return { keepFile, diagnostics, objects, invalidKeys, pieces };
-  }
-
-  /** Validates parsed documents; `diagnostics` holds what parsing said. */
-  #validatePiece(documents: readonly SourcedObject[], line: number, diagnostics: Diagnostic[]): PieceResult {
-    const objects: { object: KubeObject; origin: Origin }[] = [];
-    const invalidKeys: string[] = [];
-    let keepFile = false;
-    for (const doc of documents) {
-      const verdict = this.#validateSafely(doc);
-      diagnostics.push(...verdict.diagnostics);
-      const failed = verdict.object === undefined || verdict.diagnostics.some((d) => d.severity === 'error');
-      if (!failed && verdict.object) {
-        objects.push({ object: verdict.object, origin: doc.origin });
-        continue;
-      }
-      const key = storeKeyOfManifest(doc.object);
-      if (key === undefined) keepFile = true;
-      else invalidKeys.push(key);
-    }
-    return { line, documents: documents.length, keepFile, diagnostics, objects, invalidKeys };
-  }
-
-  /** A validator bug must not take `serve` down: it fails the document, not the process. */
-  #validateSafely(doc: SourcedObject): { object?: KubeObject; diagnostics: readonly Diagnostic[] } {
-    try {
-      return this.#validate(doc);
-    } catch (error) {
-      return {
-        diagnostics: [{
-          severity: 'error',
-          code: 'internal_error',
-          file: doc.origin.file,
-          line: doc.origin.line,
-          col: doc.origin.col,
-          message: `validation failed unexpectedly: ${(error as Error).message}`,
-        }],
-      };
-    }
-  }
-}
-
-/**
- * A piece's outcome `by` lines further down (lines were added or removed above it). Its
- * positions are all in its origins and diagnostics: validation places every diagnostic at a
- * position of the document (validation/report.ts), and nothing else in a result is positional.
- */
-function shiftPiece(result: PieceResult, by: number): PieceResult {
-  return {
-    ...result,
-    line: result.line + by,
-    objects: result.objects.map(({ object, origin }) => ({ object, origin: { ...origin, line: origin.line + by } })),
-    diagnostics: result.diagnostics.map((d) => (d.line === undefined ? d : { ...d, line: d.line + by })),
-  };
-}
-
-/** SHA-256 of bytes or text, one call (crypto.hash: no Hash object per document, ~4x cheaper). */
-function sha256(data: string | Uint8Array, encoding: 'hex' | 'base64'): string {
-  return hash('sha256', data, encoding);
 }
 
 /** True when `file` is in the sorted `files` (binary search: the listing can hold 40k files). */
@@ -391,6 +280,11 @@ function isListed(files: readonly string[], file: string): boolean {
     else hi = mid;
   }
   return files[lo] === file;
+}
+
+/** A file outcome with something to report or keep (the full load path handles those). */
+function hasProblem(result: FileResult): boolean {
+  return result.hash === undefined || result.keepFile || result.diagnostics.length > 0 || result.invalidKeys.length > 0;
 }
 
 /** Zero bytes, or only whitespace. */

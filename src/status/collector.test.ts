@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Condition, KubeObject } from '../api/meta.ts';
+import type { ComputedStatus } from '../translate/types.ts';
 import { StatusCollector } from './collector.ts';
 import { MAX_CONDITION_MESSAGE } from './conditions.ts';
 
@@ -42,4 +43,38 @@ test('messages are truncated to the API limit', () => {
   const msg = ancestorConditions(c.result().get('BackendTLSPolicy/ns/p')?.status)[0]?.message ?? '';
   assert.equal(msg.length, MAX_CONDITION_MESSAGE);
   assert.ok(msg.endsWith('[truncated]'));
+});
+
+test('equal statuses are the previous objects; what changed is new, with the same bytes as a fresh build', () => {
+  const route: KubeObject = { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute', metadata: { name: 'r', namespace: 'ns', generation: 2 } };
+  const other = { ...gw, name: 'h', sectionName: 'web' };
+  const collect = (now: string, previous: ReadonlyMap<string, ComputedStatus> | undefined, accepted: 'True' | 'False'): Map<string, ComputedStatus> => {
+    const c = new StatusCollector({ now: new Date(now), previous });
+    c.policy(policy).ancestor(gw).set('Accepted', accepted, accepted === 'True' ? 'Accepted' : 'Invalid', 'm').set('ResolvedRefs', 'True', 'ResolvedRefs', 'ok');
+    c.route(route).parent(gw).set('Accepted', 'True', 'Accepted', 'ok');
+    c.route(route).parent(other).set('Accepted', 'True', 'Accepted', 'ok');
+    return c.result();
+  };
+  const first = collect('2026-01-01T00:00:00Z', undefined, 'True');
+  const second = collect('2026-02-01T00:00:00Z', first, 'True');
+  for (const [key, value] of second) assert.equal(value, first.get(key), key);
+  const third = collect('2026-03-01T00:00:00Z', second, 'False');
+  assert.equal(third.get('HTTPRoute/ns/r'), second.get('HTTPRoute/ns/r'));
+  const before = ancestorConditions(second.get('BackendTLSPolicy/ns/p')?.status);
+  const after = ancestorConditions(third.get('BackendTLSPolicy/ns/p')?.status);
+  assert.notEqual(after, before);
+  assert.equal(after[1], before[1]); // ResolvedRefs did not change: the same condition object
+  assert.equal(after[0]?.lastTransitionTime, '2026-03-01T00:00:00Z');
+  // A previous status from elsewhere (a copy) is read, never reused: the same bytes all the same.
+  const copied = new Map([...second].map(([k, v]) => [k, structuredClone(v)]));
+  const fromCopy = collect('2026-03-01T00:00:00Z', copied, 'False');
+  assert.equal(JSON.stringify([...fromCopy]), JSON.stringify([...third]));
+  assert.notEqual(fromCopy.get('HTTPRoute/ns/r'), copied.get('HTTPRoute/ns/r'));
+  // A generation bump changes every observedGeneration, so nothing is reused.
+  const bumped = new StatusCollector({ now: new Date('2026-04-01T00:00:00Z'), previous: third });
+  bumped.route({ ...route, metadata: { ...route.metadata, generation: 3 } }).parent(gw).set('Accepted', 'True', 'Accepted', 'ok');
+  const status = bumped.result().get('HTTPRoute/ns/r');
+  assert.notEqual(status, third.get('HTTPRoute/ns/r'));
+  const conditions = (status?.status as { parents: { conditions: Condition[] }[] }).parents[0]?.conditions;
+  assert.deepEqual(conditions?.map((x) => [x.observedGeneration, x.lastTransitionTime]), [[3, '2026-01-01T00:00:00Z']]);
 });

@@ -212,10 +212,14 @@ test('the incremental path gives what the full computation gives, over random re
     let n = 0;
     return { store: new ObjectStore({ clock: time.clock, newUid: () => `uid-${++n}`, incremental }), time };
   };
+  let takenChanges = 0;
   for (let round = 0; round < 20; round++) {
     const fast = make();
     const full = make(false);
+    // Handed only the changes when it will take them (what the file loader does), else the input.
+    const changes = make();
     type Item = { object: KubeObject; origin?: Origin };
+    let last: readonly Item[] = [];
     let items: Item[] = [];
     for (let i = 0; i < 40; i++) items.push({ object: route(`r${i}`, `h${i}.example`), origin: at(`f${i % 4}.yaml`, i) });
     for (let step = 0; step < 40; step++) {
@@ -241,6 +245,18 @@ test('the incremental path gives what the full computation gives, over random re
       const keep = random(10) === 0 ? { keepPrevious: { keys: [storeKey('HTTPRoute', 'default', `r${random(60)}`)], files: random(2) ? ['f1.yaml'] : [] } } : {};
       const a = fast.store.replaceAll({ objects: input, ...keep });
       const b = full.store.replaceAll({ objects: input, ...keep });
+      const was = new Set(last);
+      const now = new Set(input);
+      const delta = { added: input.filter((x) => !was.has(x)), gone: last.filter((x) => !now.has(x)) };
+      const clean = !('keepPrevious' in keep) && input === items && new Set(input.map((x) => x.object.metadata.name)).size === input.length;
+      const taken = clean && random(3) > 0 ? changes.store.replaceChanges(delta) : undefined;
+      if (taken) takenChanges++;
+      const c = taken ?? changes.store.replaceAll({ objects: input, ...keep });
+      last = input;
+      assert.equal(c.changed, b.changed, `round ${round} step ${step}`);
+      assert.deepEqual(c.diagnostics, b.diagnostics);
+      assert.equal(c.snapshot.version, b.snapshot.version);
+      assert.deepEqual(c.snapshot.list('HTTPRoute'), b.snapshot.list('HTTPRoute'), `round ${round} step ${step} (changes)`);
       assert.equal(a.changed, b.changed, `round ${round} step ${step}`);
       assert.deepEqual(a.diagnostics, b.diagnostics);
       assert.equal(a.snapshot.version, b.snapshot.version);
@@ -248,4 +264,5 @@ test('the incremental path gives what the full computation gives, over random re
       for (const { object } of input) assert.deepEqual(a.snapshot.get('HTTPRoute', 'default', object.metadata.name ?? ''), b.snapshot.get('HTTPRoute', 'default', object.metadata.name ?? ''));
     }
   }
+  assert.ok(takenChanges > 100, `replaceChanges took ${takenChanges} loads`);
 });

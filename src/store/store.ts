@@ -114,7 +114,7 @@ export class ObjectStore {
    * The last input, when it was clean (nothing kept, no duplicate): its items in order, and the
    * one item of each key. The next call then only looks at the items that differ (#replaceChanged).
    */
-  #clean: { items: readonly InputItem[]; itemByKey: Map<string, InputItem> } | undefined;
+  #clean: { items: readonly InputItem[] | undefined; itemByKey: Map<string, InputItem> } | undefined;
 
   constructor(options: ObjectStoreOptions = {}) {
     this.#clock = options.clock ?? ((): Date => new Date());
@@ -220,8 +220,31 @@ export class ObjectStore {
   #replaceChanged(input: StoreInput): ReplaceResult | undefined {
     const last = this.#clean;
     if (!last || !this.#incremental || (input.keepPrevious?.keys?.length ?? 0) > 0 || (input.keepPrevious?.files?.length ?? 0) > 0) return undefined;
-    const diff = diffItems(last.items, input.objects);
-    if ((diff.added.length + diff.gone.length) * 8 > last.items.length + 8) return undefined;
+    const diff = last.items ? diffItems(last.items, input.objects) : diffByKey(last.itemByKey, input.objects);
+    if (!diff) return undefined;
+    return this.#applyDiff(diff, input.objects.slice());
+  }
+
+  /**
+   * replaceAll for an input that differs from the last one by `changes` alone, without being
+   * handed the whole input: `added` are the items (in input order) that the last input did not
+   * have, `gone` those it had and this one has not, by identity. The last input, and this one,
+   * must be clean (nothing kept, no duplicate); undefined when the last was not, or when the
+   * change is too large or may make a duplicate: call replaceAll with the whole input then.
+   *
+   * Why: the file loader knows which files changed (the watcher's notes); handing the store
+   * every object again, for it to find the one that changed, was a walk over 40k objects per
+   * edit at N = 10k (BENCHMARKS.md "Control plane"). This is O(changed objects).
+   */
+  replaceChanges(changes: { readonly added: readonly InputItem[]; readonly gone: readonly InputItem[] }): ReplaceResult | undefined {
+    if (!this.#clean || !this.#incremental) return undefined;
+    return this.#applyDiff(changes, undefined);
+  }
+
+  /** The fast path's common part; `items` is the whole new input when known. */
+  #applyDiff(diff: { readonly added: readonly InputItem[]; readonly gone: readonly InputItem[] }, items: readonly InputItem[] | undefined): ReplaceResult | undefined {
+    const last = this.#clean;
+    if (!last || (diff.added.length + diff.gone.length) * 8 > last.itemByKey.size + 8) return undefined;
     // A duplicate is possible only where a key gets an item while another stays or arrives.
     const gone = new Set(diff.gone);
     const arriving = new Set<string>();
@@ -255,7 +278,7 @@ export class ObjectStore {
       entries.set(key, entry);
       upserted.push(entry.stored);
     }
-    this.#clean = { items: input.objects.slice(), itemByKey };
+    this.#clean = { items, itemByKey };
     const changed = upserted.length > 0 || removed.length > 0;
     if (changed) this.#publish(upserted, removed);
     return { snapshot: this.#snapshot, changed, diagnostics: [] };
@@ -335,6 +358,26 @@ function diffItems(last: readonly InputItem[], next: readonly InputItem[]): { ad
   }
   for (; i < next.length; i++) added.push(next[i] as InputItem);
   for (; j < last.length; j++) gone.push(last[j] as InputItem);
+  return { added, gone };
+}
+
+/**
+ * diffItems when the last input's order is not known (it came as changes: replaceChanges): the
+ * items whose key maps to another item last time are new; the last items not seen are gone.
+ * Undefined when an item is given twice (a document repeated in a file): the full computation
+ * reports the duplicate.
+ */
+function diffByKey(itemByKey: ReadonlyMap<string, InputItem>, next: readonly InputItem[]): { added: InputItem[]; gone: InputItem[] } | undefined {
+  const added: InputItem[] = [];
+  const seen = new Set<InputItem>();
+  for (const item of next) {
+    if (seen.has(item)) return undefined;
+    seen.add(item);
+    if (itemByKey.get(keyOfInput(item.object)) !== item) added.push(item);
+  }
+  const gone: InputItem[] = [];
+  // Items seen that are the last item of their key: all of them means nothing is gone.
+  if (seen.size - added.length !== itemByKey.size) for (const item of itemByKey.values()) if (!seen.has(item)) gone.push(item);
   return { added, gone };
 }
 

@@ -55,7 +55,7 @@ export class Relations {
   /** Service -> `ns/name` of the policies targeting it. */
   readonly policies = new Map<string, Set<string>>();
   /** Service -> routes naming it in a backendRef (the stored objects: they do not change here). */
-  readonly routes = new Map<string, Set<StoredObject<HTTPRoute | GRPCRoute>>>();
+  readonly routes = new Map<string, StoredObject<HTTPRoute | GRPCRoute>[]>();
   /** Service -> its EndpointSlices (label `kubernetes.io/service-name`). */
   readonly slices = new Map<string, StoredObject[]>();
   readonly #routeLists: readonly (readonly StoredObject[])[];
@@ -66,7 +66,12 @@ export class Relations {
     for (const s of snapshot.list<BackendTLSPolicy>('BackendTLSPolicy')) this.#addPolicy(s.object);
     this.#routeLists = ROUTE_KINDS.map((k) => snapshot.list(k));
     for (const s of ROUTE_KINDS.flatMap((k) => snapshot.list<HTTPRoute | GRPCRoute>(k))) {
-      for (const svc of routeServices(s.object)) add(this.routes, svc, s);
+      // routeServices has each Service once: a route is listed once per Service, no Set needed.
+      for (const svc of routeServices(s.object)) {
+        const list = this.routes.get(svc);
+        if (list) list.push(s);
+        else this.routes.set(svc, [s]);
+      }
     }
     this.#sliceList = snapshot.list('EndpointSlice');
     for (const s of this.#sliceList) {

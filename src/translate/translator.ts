@@ -58,6 +58,10 @@ export function createTranslator(): Translator {
     translate(input: TranslateInput): TranslateResult {
       const incremental = last ? tryIncremental(last.input, last.result, input, relations) : undefined;
       const result = incremental ?? translate(input);
+      // The reverse indexes of the new snapshot, built now rather than by the next edit: an
+      // O(N) walk (~40-100 ms at N = 10k) next to the O(N) translation just done, instead of
+      // a first policy edit that takes 3x the 50 ms an edit may take (issue "Performance").
+      if (!incremental && input.snapshot !== relations.current?.snapshot) relations.current = new Relations(input.snapshot);
       lastMode = incremental ? 'incremental' : 'full';
       last = { input, result };
       return result;

@@ -21,9 +21,14 @@ function copy(v: unknown, depth: number, maxDepth: number): unknown {
   if (v instanceof Date) return v.toISOString();
   if (v instanceof Uint8Array) return Buffer.from(v).toString('base64');
   const out: Record<string, unknown> = {};
-  for (const [k, x] of Object.entries(v)) {
+  const record = v as Record<string, unknown>;
+  for (const k of Object.keys(record)) {
+    const value = copy(record[k], depth + 1, maxDepth);
     // defineProperty, not assignment: a `__proto__` key in a manifest must stay a plain key.
-    Object.defineProperty(out, k, { value: copy(x, depth + 1, maxDepth), enumerable: true, writable: true, configurable: true });
+    // Only there: for any other key both make the same plain data property, and assignment
+    // is the fast path (a cold load copies every document: ~2% of it at N = 10k).
+    if (k === '__proto__') Object.defineProperty(out, k, { value, enumerable: true, writable: true, configurable: true });
+    else out[k] = value;
   }
   return out;
 }

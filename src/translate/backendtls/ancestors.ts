@@ -6,6 +6,7 @@
 import { GATEWAY_GROUP } from '../../api/kinds.ts';
 import { ConditionType, PolicyReason } from '../../status/conditions.ts';
 import { addDiagnostic, type TranslateContext } from '../context.ts';
+import type { ParentReference } from '../../api/gateway-api.ts';
 import type { GatewayModel } from '../model.ts';
 import type { PolicyIndex, PolicyModel, TargetModel } from './policies.ts';
 
@@ -59,7 +60,7 @@ export class AncestorTable {
     for (const [policy, entry] of this.#byPolicy) {
       const st = ctx.statuses.policy(policy.policy);
       for (const gw of entry.kept) {
-        const a = st.ancestor({ group: GATEWAY_GROUP, kind: 'Gateway', namespace: gw.namespace, name: gw.name });
+        const a = st.ancestor(gatewayRef(gw));
         const targets = [...(entry.reached.get(gw) ?? [])];
         const accepted = acceptedCondition(policy, targets);
         a.set(ConditionType.accepted, accepted.status, accepted.reason, accepted.message);
@@ -79,6 +80,23 @@ export class AncestorTable {
       reportInvalid(ctx, policy);
     }
   }
+}
+
+/**
+ * One ancestorRef object per Gateway, kept across translations: every policy of a Gateway names
+ * the same ref, and a ref seen before has its key remembered (status/locations.ts parentRefKey)
+ * instead of a new object and key string per policy and translation (~40k at N = 10k).
+ * Frozen: it is shared. Bounded, in case Gateways come and go by the thousands.
+ */
+const gatewayRefs = new Map<string, ParentReference>();
+function gatewayRef(gw: GatewayModel): ParentReference {
+  let ref = gatewayRefs.get(gw.key);
+  if (ref?.namespace !== gw.namespace || ref.name !== gw.name) {
+    if (gatewayRefs.size >= 4096) gatewayRefs.clear();
+    ref = Object.freeze({ group: GATEWAY_GROUP, kind: 'Gateway', namespace: gw.namespace, name: gw.name });
+    gatewayRefs.set(gw.key, ref);
+  }
+  return ref;
 }
 
 function acceptedCondition(policy: PolicyModel, targets: readonly TargetModel[]): { status: 'True' | 'False'; reason: string; message: string } {
