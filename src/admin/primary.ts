@@ -12,8 +12,7 @@
  *   answered by the lowest-numbered running worker (worker 0 unless it is down): the workers
  *   build the same configuration from the same sources. The `x-lastmile-worker` header says which.
  */
-import http from 'node:http';
-import { jsonAnswer, parseHostPort, writeAdminAnswer, type AdminAnswer, type AdminServer } from './server.ts';
+import { jsonAnswer, listenAdmin, writeAdminAnswer, type AdminAnswer, type AdminServer } from './server.ts';
 import { statusObject } from './resources.ts';
 
 /** What the primary's admin API reads; each call asks the workers (with timeouts). */
@@ -71,34 +70,13 @@ export async function answerPrimaryAdmin(method: string, target: string, source:
 }
 
 /** Starts the primary's admin server on `address` (HOST:PORT; port 0 picks a free port). */
-export async function startPrimaryAdminServer(address: string, source: ClusterAdminSource, onError?: (err: unknown) => void): Promise<AdminServer> {
-  const { host, port } = parseHostPort(address);
-  const server = http.createServer((req, res) => {
-    answerPrimaryAdmin(req.method ?? 'GET', req.url ?? '/', source).then(
-      ({ answer, worker }) => writeAdminAnswer(res, answer, worker !== undefined ? { 'x-lastmile-worker': String(worker) } : {}),
-      (err: unknown) => {
-        onError?.(err);
-        if (!res.headersSent) writeAdminAnswer(res, jsonAnswer(500, statusObject(500, 'InternalError', 'internal error')));
-        else res.destroy();
-      },
-    );
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen({ host, port }, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const a = server.address();
-  const boundPort = a !== null && typeof a === 'object' ? a.port : port;
-  const urlHost = host.includes(':') ? `[${host}]` : host;
-  return {
-    url: `http://${urlHost}:${boundPort}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
+export function startPrimaryAdminServer(address: string, source: ClusterAdminSource, onError?: (err: unknown) => void): Promise<AdminServer> {
+  return listenAdmin(
+    address,
+    async (req, res) => {
+      const { answer, worker } = await answerPrimaryAdmin(req.method ?? 'GET', req.url ?? '/', source);
+      writeAdminAnswer(res, answer, worker !== undefined ? { 'x-lastmile-worker': String(worker) } : {});
+    },
+    onError,
+  );
 }

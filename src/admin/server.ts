@@ -136,9 +136,18 @@ export function setAdminServerHook(hook: AdminServerHook | undefined): void {
 export async function startAdminServer(address: string, state: AdminState, metrics: GatewayMetrics, onError?: (err: unknown) => void): Promise<AdminServer> {
   const replaced = adminServerHook?.(address, state, metrics);
   if (replaced !== undefined) return replaced;
+  return listenAdmin(address, (req, res) => handleAdmin(req, res, state, metrics), onError);
+}
+
+/**
+ * An HTTP server on `address` (HOST:PORT; port 0 picks a free port) answering with `handle`; a
+ * handler that throws gets a 500 status object (never its message: it could carry anything).
+ * Shared by a gateway's own admin API and the primary's under `--workers`.
+ */
+export async function listenAdmin(address: string, handle: (req: IncomingMessage, res: ServerResponse) => Promise<void>, onError?: (err: unknown) => void): Promise<AdminServer> {
   const { host, port } = parseHostPort(address);
   const server = http.createServer((req, res) => {
-    handleAdmin(req, res, state, metrics).catch((err: unknown) => {
+    handle(req, res).catch((err: unknown) => {
       onError?.(err);
       if (!res.headersSent) writeAdminAnswer(res, jsonAnswer(500, statusObject(500, 'InternalError', 'internal error')));
       else res.destroy();
