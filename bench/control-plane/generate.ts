@@ -58,6 +58,17 @@ export interface GeneratedConfig {
    * new content of its file, plus the SNI the edited policy now asks for.
    */
   editPolicy(i: number): { file: string; content: string; sni: string };
+  /**
+   * Moves the first endpoint of Service `i`'s EndpointSlice to its next address (a pod
+   * replaced in a rollout) and returns the new content of its file, plus the address the IR
+   * must now hold. Not for the traffic phase's Services (their slices point at the backend).
+   */
+  editSlice(i: number): { file: string; content: string; address: string };
+  /**
+   * Flips HTTPRoute `i`'s first rule's request timeout between 10 s and 11 s (a route edit: a full
+   * translation) and returns the new content of its file, plus the timeout in ms the IR must hold.
+   */
+  editRoute(i: number): { file: string; content: string; requestMs: number };
   /** Namespace of object `i`. */
   namespaceOf(i: number): string;
   /** The listener port of each Gateway, in order. */
@@ -190,6 +201,12 @@ endpoints:
   - addresses: ["127.0.0.1"]
     conditions: {ready: true}
 `;
+  // Variant v of a slice moves its first endpoint: .10 in variant 0, then .110, .111, ...
+  const sliceVariants = new Map<number, number>();
+  const firstAddress = (i: number): string => {
+    const v = sliceVariants.get(i) ?? 0;
+    return `10.${(i >> 8) & 255}.${i & 255}.${v === 0 ? 10 : 110 + ((v - 1) % 140)}`;
+  };
   const slice = (i: number): string => options.backend && backendServices.has(i) ? localSlice(i, options.backend.port) : `apiVersion: discovery.k8s.io/v1
 kind: EndpointSlice
 metadata:
@@ -206,13 +223,15 @@ ports:
     port: 9090
     protocol: TCP
 endpoints:
-  - addresses: ["10.${(i >> 8) & 255}.${i & 255}.10"]
+  - addresses: ["${firstAddress(i)}"]
     conditions: {ready: true}
   - addresses: ["10.${(i >> 8) & 255}.${i & 255}.11"]
     conditions: {ready: true}
   - addresses: ["10.${(i >> 8) & 255}.${i & 255}.12"]
     conditions: {ready: ${i % 5 !== 0}}
 `;
+  const routeVariants = new Map<number, number>();
+  const timeoutOf = (i: number): number => 10 + ((routeVariants.get(i) ?? 0) % 2);
   const route = (i: number): string => {
     const host = `app-${i}.${ns(i)}.example.com`;
     const hostnames = i % 7 === 0 ? `["${host}", "app-${i}.internal"]` : `["${host}"]`;
@@ -243,7 +262,7 @@ spec:
       backendRefs:
         - {name: svc-${i}, port: 443}
       timeouts:
-        request: 10s${headerRule}
+        request: ${timeoutOf(i)}s${headerRule}
     - matches:
         - path: {type: PathPrefix, value: /metrics}
       backendRefs:
@@ -288,6 +307,13 @@ spec:
   const files = new Map<string, string>();
   const join3 = (docs: string[]): string => docs.join('---\n');
   files.set(join(dir, 'cluster.yaml'), join3([gatewayClass, ...Array.from({ length: gatewayCount }, (_, g) => gateway(g))]));
+  const sliceFileOf = (i: number): string =>
+    layout === 'namespace' ? join(dir, ns(i), 'services.yaml') : join(dir, ns(i), 'endpointslices', `svc-${i}.yaml`);
+  const renderSliceFile = (i: number): string =>
+    layout === 'namespace' ? join3(members(i % namespaces).flatMap((j) => [service(j), slice(j)])) : slice(i);
+  const routeFileOf = (i: number): string =>
+    layout === 'namespace' ? join(dir, ns(i), 'routes.yaml') : join(dir, ns(i), 'routes', `route-${i}.yaml`);
+  const renderRouteFile = (i: number): string => (layout === 'namespace' ? join3(members(i % namespaces).map(route)) : route(i));
   const policyFileOf = (i: number): string =>
     layout === 'namespace' ? join(dir, ns(i), 'policies.yaml') : join(dir, ns(i), 'policies', `btls-${i}.yaml`);
   const renderPolicyFile = (i: number): string =>
@@ -331,6 +357,15 @@ spec:
     editPolicy(i: number): { file: string; content: string; sni: string } {
       variants.set(i, (variants.get(i) ?? 0) + 1);
       return { file: policyFileOf(i), content: renderPolicyFile(i), sni: policy(i).sni };
+    },
+    editRoute(i: number): { file: string; content: string; requestMs: number } {
+      routeVariants.set(i, (routeVariants.get(i) ?? 0) + 1);
+      return { file: routeFileOf(i), content: renderRouteFile(i), requestMs: timeoutOf(i) * 1000 };
+    },
+    editSlice(i: number): { file: string; content: string; address: string } {
+      if (backendServices.has(i)) throw new Error(`svc-${i} is a traffic Service: its slice is not edited`);
+      sliceVariants.set(i, (sliceVariants.get(i) ?? 0) + 1);
+      return { file: sliceFileOf(i), content: renderSliceFile(i), address: firstAddress(i) };
     },
   };
 }

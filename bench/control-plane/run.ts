@@ -7,11 +7,17 @@
  *       and stats every file), the same with the edited file noted first (what the watcher tells
  *       `serve`: loader.noteChanges), and end to end through watchPaths (debounce included), as
  *       `serve` runs it;
+ *   (c') an EndpointSlice edit (a pod moved: the most frequent change in a real cluster) over
+ *       --slice-edits edits, and an HTTPRoute edit (a timeout: a full translation) over
+ *       --route-edits edits, file noted: edit -> IR p50/p99, the time the Translator spent
+ *       interning the IR against the previous one, and how many route occurrences the data
+ *       plane's diff (dataplane/router/ir-diff.ts diffRoutes) reports changed per edit;
  *   (d) with --traffic: the real gateway (`src/main.ts serve`) on the folder, steady keep-alive
  *       load against routes whose policies are edited and routes whose are not, --traffic-edits
  *       edits; failed requests (target zero) and edit -> traffic latency (traffic.ts).
  *
  *   ./node_modules/.bin/node bench/control-plane/run.ts --n 10000 [--layout namespace|object] [--traffic]
+ *       [--slice-edits 20] [--route-edits 5] [--no-intern | --reference]
  *
  * Prints a table and one machine-readable line: `RESULT {json}`. Wall and CPU time are both
  * reported: on a shared machine CPU time is the steadier of the two.
@@ -22,11 +28,12 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
+import { diffRoutes } from '../../src/dataplane/router/ir-diff.ts';
 import type { GatewayIR } from '../../src/ir/types.ts';
 import { ConfigLoader } from '../../src/runner/config-loader.ts';
 import { watchPaths } from '../../src/sources/file/watch.ts';
 import { translate, type TranslateInput, type TranslateResult } from '../../src/translate/index.ts';
-import { createTranslator } from '../../src/translate/translator.ts';
+import { createTranslator, type Translator } from '../../src/translate/translator.ts';
 import { generateConfig, type GeneratedConfig, type Layout } from './generate.ts';
 import { freePort, runTraffic, startBackend, startGateway, trafficServices, waitRoutes, type Backend, type GatewayRunOptions, type Target, type TrafficResult } from './traffic.ts';
 
@@ -102,16 +109,16 @@ function editTarget(e: number, n: number): number {
 type TranslateFn = (input: TranslateInput) => TranslateResult;
 
 /** A Translator primed with a full translation of the current snapshot; or the reference. */
-function editTranslator(reference: boolean, snapshot: TranslateInput['snapshot']): { fn: TranslateFn; start: TranslateResult; incremental: () => number } {
+function editTranslator(reference: boolean, snapshot: TranslateInput['snapshot'], intern: boolean): { fn: TranslateFn; start: TranslateResult; incremental: () => number; translator?: Translator } {
   if (reference) return { fn: translate, start: translate({ snapshot, now: new Date() }), incremental: () => 0 };
-  const t = createTranslator();
+  const t = createTranslator({ intern });
   let count = 0;
   const fn: TranslateFn = (input) => {
     const r = t.translate(input);
     if (t.lastMode === 'incremental') count++;
     return r;
   };
-  return { fn, start: t.translate({ snapshot, now: new Date() }), incremental: () => count };
+  return { fn, start: t.translate({ snapshot, now: new Date() }), incremental: () => count, translator: t };
 }
 
 interface EditStats {
@@ -152,6 +159,106 @@ async function directEdits(g: GeneratedConfig, loader: ConfigLoader, tr: Transla
     previous = result;
   }
   return { p50: quantile(total, 0.5), p99: quantile(total, 0.99), max: Math.max(...total), loadP50: quantile(loads, 0.5), translateP50: quantile(translates, 0.5), last: previous };
+}
+
+/** Whether the IR's backends for Service svc-`i` list an endpoint at `address`. */
+function hasEndpoint(ir: GatewayIR, namespace: string, i: number, address: string): boolean {
+  const name = `svc-${i}`;
+  for (const l of ir.listeners) {
+    for (const vh of l.virtualHosts) {
+      for (const r of vh.routes) {
+        for (const b of r.backends) {
+          if (b.backend.service.name === name && b.backend.service.namespace === namespace && b.backend.endpoints.some((e) => e.address === address)) return true;
+        }
+      }
+    }
+  }
+  return false;
+}
+
+/** Whether HTTPRoute route-`i`'s IR routes have a request timeout of `ms`. */
+function hasTimeout(ir: GatewayIR, namespace: string, i: number, ms: number): boolean {
+  const name = `route-${i}`;
+  for (const l of ir.listeners) for (const vh of l.virtualHosts) for (const r of vh.routes) if (r.route.name === name && r.route.namespace === namespace && r.timeouts.requestMs === ms) return true;
+  return false;
+}
+
+/** One kind of edit for kindEdits: writes it and says how to recognize it in the IR. */
+type KindEdit = (g: GeneratedConfig, i: number) => { file: string; content: string; landed: (ir: GatewayIR) => boolean };
+const sliceEdit: KindEdit = (g, i) => {
+  const e = g.editSlice(i);
+  return { file: e.file, content: e.content, landed: (ir) => hasEndpoint(ir, g.namespaceOf(i), i, e.address) };
+};
+const routeEdit: KindEdit = (g, i) => {
+  const e = g.editRoute(i);
+  return { file: e.file, content: e.content, landed: (ir) => hasTimeout(ir, g.namespaceOf(i), i, e.requestMs) };
+};
+
+interface KindEditStats {
+  edits: number;
+  p50: number;
+  p99: number;
+  loadP50: number;
+  translateP50: number;
+  translateP99: number;
+  internP50: number;
+  internMax: number;
+  /** Route occurrences diffRoutes reports removed + added, per edit. */
+  changedP50: number;
+  changedMax: number;
+  incremental: number;
+  last: TranslateResult;
+}
+
+/**
+ * (c') EndpointSlice (or HTTPRoute) edits, file noted: write, load, translate; checks the edit
+ * is in the IR and counts what the data plane's diff would walk (diffRoutes, by identity).
+ */
+async function kindEdits(
+  kind: KindEdit,
+  g: GeneratedConfig,
+  loader: ConfigLoader,
+  tr: TranslateFn,
+  translator: Translator | undefined,
+  start: TranslateResult,
+  edits: number,
+  skip: ReadonlySet<number>,
+): Promise<KindEditStats> {
+  const total: number[] = [];
+  const loads: number[] = [];
+  const translates: number[] = [];
+  const interns: number[] = [];
+  const changed: number[] = [];
+  let incremental = 0;
+  let previous = start;
+  for (let e = 0, k = 0; e < edits; k++) {
+    const i = editTarget(k + 5003, g.n);
+    if (skip.has(i)) continue;
+    const edit = kind(g, i);
+    const t0 = performance.now();
+    await writeFile(edit.file, edit.content);
+    const t1 = performance.now();
+    loader.noteChanges([edit.file]);
+    const loaded = await loader.load();
+    const t2 = performance.now();
+    const result = tr({ snapshot: loaded.snapshot, now: new Date(), previousStatuses: previous.statuses });
+    const t3 = performance.now();
+    total.push(t3 - t0);
+    loads.push(t2 - t1);
+    translates.push(t3 - t2);
+    interns.push(translator?.lastInternMs ?? 0);
+    if (translator?.lastMode === 'incremental') incremental++;
+    if (!loaded.changed || !edit.landed(result.ir)) throw new Error(`edit ${e} of object ${i} (${edit.file}) did not reach the IR`);
+    let count = 0;
+    diffRoutes(previous.ir, result.ir, { added: () => void count++, removed: () => void count++ });
+    changed.push(count);
+    previous = result;
+    e++;
+  }
+  return {
+    edits, p50: quantile(total, 0.5), p99: quantile(total, 0.99), loadP50: quantile(loads, 0.5), translateP50: quantile(translates, 0.5), translateP99: quantile(translates, 0.99),
+    internP50: quantile(interns, 0.5), internMax: Math.max(...interns), changedP50: quantile(changed, 0.5), changedMax: Math.max(...changed), incremental, last: previous,
+  };
 }
 
 /**
@@ -250,6 +357,9 @@ async function main(): Promise<void> {
       dir: { type: 'string' },
       keep: { type: 'boolean', default: false },
       reference: { type: 'boolean', default: false },
+      'no-intern': { type: 'boolean', default: false },
+      'slice-edits': { type: 'string', default: '20' },
+      'route-edits': { type: 'string', default: '5' },
       traffic: { type: 'boolean', default: false },
       'traffic-edits': { type: 'string' },
       concurrency: { type: 'string', default: '8' },
@@ -323,7 +433,7 @@ async function main(): Promise<void> {
     log(`  translate median ${translateMs.toFixed(0)} ms (cpu ${quantile(cpus, 0.5).toFixed(0)} ms) over ${runs}: ${times.map((x) => x.toFixed(0)).join(' ')}`);
 
     // (c) edits
-    const editing = editTranslator(values.reference, snapshot);
+    const editing = editTranslator(values.reference, snapshot, !values['no-intern']);
     // Each edit phase starts after a forced GC (outside the timings): otherwise the garbage of
     // the phase before (five full translations, ~400 MB each) is collected by a major GC of
     // ~0.3-0.9 s that lands on one of the first edits. BENCHMARKS.md reports that case apart.
@@ -343,6 +453,21 @@ async function main(): Promise<void> {
         last = stats.last;
         log(`  edit via watch (debounce ${d ?? 'default'}) p50 ${stats.p50.toFixed(1)} ms p99 ${stats.p99.toFixed(1)} ms max ${stats.max.toFixed(1)} ms`);
       }
+    }
+
+    const skip = new Set(picked ? [...picked.edited, ...picked.stable] : []);
+    const kinds: { label: string; json: string; stats: KindEditStats }[] = [];
+    for (const [label, json, kind, count] of [
+      ['EndpointSlice', 'sliceEdits', sliceEdit, Number(values['slice-edits'])],
+      ['HTTPRoute', 'routeEdits', routeEdit, Number(values['route-edits'])],
+    ] as const) {
+      if (!(count > 0)) continue;
+      gc();
+      const stats = await kindEdits(kind, g, loader, editing.fn, editing.translator, last, count, skip);
+      last = stats.last;
+      kinds.push({ label, json, stats });
+      log(`  ${label} edit (noted file, load+translate) p50 ${stats.p50.toFixed(1)} ms p99 ${stats.p99.toFixed(1)} ms (load p50 ${stats.loadP50.toFixed(1)}, translate p50 ${stats.translateP50.toFixed(1)} p99 ${stats.translateP99.toFixed(1)}, `
+        + `intern p50 ${stats.internP50.toFixed(1)} max ${stats.internMax.toFixed(1)}); routes changed per edit (diffRoutes removed+added) p50 ${stats.changedP50} max ${stats.changedMax}; ${stats.incremental} incremental`);
     }
 
     let traffic: TrafficResult | undefined;
@@ -368,6 +493,13 @@ async function main(): Promise<void> {
       row('policy edit -> IR, file noted, p50/p99', `${noted.p50.toFixed(1)} / ${noted.p99.toFixed(1)} ms`),
       row('  of which load p50 / translate p50', `${noted.loadP50.toFixed(1)} / ${noted.translateP50.toFixed(1)} ms`),
       row('  edits translated incrementally', `${editing.incremental()} (${values.reference ? 'reference translate' : 'Translator'})`),
+      ...kinds.flatMap(({ label, stats }) => [
+        row(`${label} edit -> IR, noted, p50/p99`, `${stats.p50.toFixed(1)} / ${stats.p99.toFixed(1)} ms`),
+        row('  of which load p50 / translate p50', `${stats.loadP50.toFixed(1)} / ${stats.translateP50.toFixed(1)} ms`),
+        row('  of which IR interning p50 / max', `${stats.internP50.toFixed(1)} / ${stats.internMax.toFixed(1)} ms`),
+        row('  routes changed per edit (diff) p50 / max', `${stats.changedP50} / ${stats.changedMax}`),
+        row('  edits translated incrementally', `${stats.incremental}/${stats.edits}`),
+      ]),
       ...watched.map((w) => row(`policy edit -> IR via watch (debounce ${w.debounceMs}) p50/p99`, `${w.stats.p50.toFixed(1)} / ${w.stats.p99.toFixed(1)} ms`)),
       ...(traffic ? trafficRows(traffic, row) : []),
     ];
@@ -381,6 +513,11 @@ async function main(): Promise<void> {
       editTranslator: values.reference ? 'reference' : 'incremental', incrementalEdits: editing.incremental(),
       edits, editP50Ms: +direct.p50.toFixed(1), editP99Ms: +direct.p99.toFixed(1), editLoadP50Ms: +direct.loadP50.toFixed(1), editTranslateP50Ms: +direct.translateP50.toFixed(1),
       notedEditP50Ms: +noted.p50.toFixed(1), notedEditP99Ms: +noted.p99.toFixed(1), notedEditLoadP50Ms: +noted.loadP50.toFixed(1), notedEditTranslateP50Ms: +noted.translateP50.toFixed(1),
+      ...Object.fromEntries(kinds.map(({ json, stats }) => [json, {
+        edits: stats.edits, intern: !values['no-intern'] && !values.reference, p50Ms: +stats.p50.toFixed(1), p99Ms: +stats.p99.toFixed(1), loadP50Ms: +stats.loadP50.toFixed(1),
+        translateP50Ms: +stats.translateP50.toFixed(1), translateP99Ms: +stats.translateP99.toFixed(1), internP50Ms: +stats.internP50.toFixed(1), internMaxMs: +stats.internMax.toFixed(1),
+        changedRoutesP50: stats.changedP50, changedRoutesMax: stats.changedMax, incremental: stats.incremental,
+      }])),
       watched: watched.map((w) => ({ debounceMs: w.debounceMs, edits: e2eEdits, p50Ms: +w.stats.p50.toFixed(1), p99Ms: +w.stats.p99.toFixed(1) })),
       ...(traffic ? { traffic: trafficJson(traffic) } : {}),
     })}`);

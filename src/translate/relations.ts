@@ -5,8 +5,8 @@
  * small translation itself (~10 ms of a ~17 ms edit; BENCHMARKS.md "Control plane").
  *
  * An index describes one snapshot. It follows the translator from snapshot to snapshot when only
- * BackendTLSPolicies changed (the incremental case: routes and EndpointSlices are the same
- * objects) and is rebuilt from scratch otherwise, which happens after a full translation: an
+ * BackendTLSPolicies, EndpointSlices (and kinds it does not index) changed (the incremental
+ * case: routes are the same objects) and is rebuilt from scratch otherwise, which happens after a full translation: an
  * O(N) walk next to an O(N) translation.
  */
 import type { BackendTLSPolicy, GRPCRoute, HTTPRoute } from '../api/gateway-api.ts';
@@ -42,6 +42,12 @@ export function routeServices(r: HTTPRoute | GRPCRoute): readonly string[] {
   return out;
 }
 
+/** `ns/name` of the Service an EndpointSlice belongs to (label `kubernetes.io/service-name`), if any. */
+export function sliceService(s: StoredObject): string | undefined {
+  const label = s.object.metadata.labels?.['kubernetes.io/service-name'];
+  return label === undefined ? undefined : `${s.object.metadata.namespace ?? ''}/${label}`;
+}
+
 function add<T>(index: Map<string, Set<T>>, key: string, value: T): void {
   let set = index.get(key);
   if (!set) index.set(key, (set = new Set()));
@@ -59,7 +65,6 @@ export class Relations {
   /** Service -> its EndpointSlices (label `kubernetes.io/service-name`). */
   readonly slices = new Map<string, StoredObject[]>();
   readonly #routeLists: readonly (readonly StoredObject[])[];
-  readonly #sliceList: readonly StoredObject[];
 
   constructor(snapshot: Snapshot) {
     this.snapshot = snapshot;
@@ -73,23 +78,29 @@ export class Relations {
         else this.routes.set(svc, [s]);
       }
     }
-    this.#sliceList = snapshot.list('EndpointSlice');
-    for (const s of this.#sliceList) {
-      const label = s.object.metadata.labels?.['kubernetes.io/service-name'];
-      if (label === undefined) continue;
-      const svc = `${s.object.metadata.namespace ?? ''}/${label}`;
-      const list = this.slices.get(svc);
-      if (list) list.push(s);
-      else this.slices.set(svc, [s]);
-    }
+    for (const s of snapshot.list('EndpointSlice')) this.#addSlice(s);
   }
 
   /**
-   * Moves the index to `after`, where only the policies `changed` (`ns/name`) differ from the
-   * snapshot described; false when routes or EndpointSlices differ too (build a new index).
+   * Moves the index to `after`, where only the policies `changed` and the EndpointSlices
+   * `changedSlices` (`ns/name`) differ (among policies, routes and slices) from the snapshot
+   * described; false when routes differ too (build a new index).
    */
-  advance(after: Snapshot, changed: Iterable<string>): boolean {
-    if (this.#sliceList !== after.list('EndpointSlice') || ROUTE_KINDS.some((k, i) => after.list(k) !== this.#routeLists[i])) return false;
+  advance(after: Snapshot, changed: Iterable<string>, changedSlices: Iterable<string> = []): boolean {
+    if (ROUTE_KINDS.some((k, i) => after.list(k) !== this.#routeLists[i])) return false;
+    for (const key of changedSlices) {
+      const slash = key.indexOf('/');
+      const [ns, name] = [key.slice(0, slash), key.slice(slash + 1)];
+      const old = this.snapshot.get('EndpointSlice', ns, name);
+      const svc = old ? sliceService(old) : undefined;
+      if (old && svc !== undefined) {
+        const list = this.slices.get(svc)?.filter((s) => s !== old) ?? [];
+        if (list.length > 0) this.slices.set(svc, list);
+        else this.slices.delete(svc);
+      }
+      const now = after.get('EndpointSlice', ns, name);
+      if (now) this.#addSlice(now);
+    }
     for (const key of changed) {
       const slash = key.indexOf('/');
       const [ns, name] = [key.slice(0, slash), key.slice(slash + 1)];
@@ -100,6 +111,14 @@ export class Relations {
     }
     this.snapshot = after;
     return true;
+  }
+
+  #addSlice(s: StoredObject): void {
+    const svc = sliceService(s);
+    if (svc === undefined) return;
+    const list = this.slices.get(svc);
+    if (list) list.push(s);
+    else this.slices.set(svc, [s]);
   }
 
   #addPolicy(p: BackendTLSPolicy): void {

@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
 import type { KubeObject } from '../api/meta.ts';
 import { objectKey } from '../api/meta.ts';
 import { createCa } from '../pki/generate.ts';
@@ -11,14 +12,47 @@ import { CasePki, loadCase } from '../../test/golden/harness.ts';
 import { translate } from './index.ts';
 import { createTranslator } from './translator.ts';
 import type { ComputedStatus, TranslateResult } from './types.ts';
+import type { GatewayIR, RouteIR } from '../ir/types.ts';
 
 function comparable(r: TranslateResult): unknown {
   return { ir: r.ir, statuses: [...r.statuses], diagnostics: r.diagnostics };
 }
 
+/**
+ * Identity across steps, what the data plane relies on (dataplane/router/ir-diff.ts): every
+ * route, virtual host and listener deep-equal to the one at the same place in the previous IR is
+ * that very object, and every one that differs is a new object. Returns routes kept / renewed.
+ */
+function assertIdentity(prev: GatewayIR, next: GatewayIR, label: string): { kept: number; renewed: number } {
+  let kept = 0;
+  let renewed = 0;
+  const place = (r: RouteIR): string => `${r.name}|${r.gateway.namespace}/${r.gateway.name}`;
+  for (const l of next.listeners) {
+    const pl = prev.listeners.find((x) => x.name === l.name);
+    if (pl) assert.equal(pl === l, isDeepStrictEqual(pl, l), `${label}: listener ${l.name} identity`);
+    for (const vh of l.virtualHosts) {
+      const pv = pl?.virtualHosts.find((x) => x.hostname === vh.hostname);
+      if (pv) assert.equal(pv === vh, isDeepStrictEqual(pv, vh), `${label}: virtual host ${l.name} ${vh.hostname} identity`);
+      for (const r of vh.routes) {
+        const pr = pv?.routes.find((x) => place(x) === place(r));
+        if (!pr) continue;
+        const equal = isDeepStrictEqual(pr, r);
+        assert.equal(pr === r, equal, `${label}: route ${r.name} at ${l.name} ${vh.hostname}: ${equal ? 'deep-equal but a new object' : 'changed but the same object'}`);
+        if (equal) kept++;
+        else renewed++;
+      }
+    }
+  }
+  if (isDeepStrictEqual(prev, next)) assert.equal(prev, next, `${label}: an unchanged IR is the previous object`);
+  return { kept, renewed };
+}
+
 /** Runs `snapshots` through the reference and a Translator, asserting equal results at every step. */
-function runBoth(steps: readonly { snapshot: Snapshot; now: Date }[], label: string): { incremental: number } {
+function runBoth(steps: readonly { snapshot: Snapshot; now: Date }[], label: string): { incremental: number; kept: number; renewed: number } {
   const translator = createTranslator();
+  let kept = 0;
+  let renewed = 0;
+  let incPrevIr: GatewayIR | undefined;
   let refPrev: ReadonlyMap<string, ComputedStatus> | undefined;
   let incPrev: ReadonlyMap<string, ComputedStatus> | undefined;
   let incremental = 0;
@@ -27,11 +61,17 @@ function runBoth(steps: readonly { snapshot: Snapshot; now: Date }[], label: str
     const inc = translator.translate({ snapshot: step.snapshot, now: step.now, ...(incPrev ? { previousStatuses: incPrev } : {}) });
     if (translator.lastMode === 'incremental') incremental++;
     assert.deepEqual(comparable(inc), comparable(ref), `${label}: step ${i} (${translator.lastMode}) differs from the reference`);
-    assert.ok(Object.isFrozen(inc.ir) && inc.ir.listeners.every((l) => Object.isFrozen(l) && Object.isFrozen(l.virtualHosts)));
+    assert.ok(Object.isFrozen(inc.ir) && inc.ir.listeners.every((l) => Object.isFrozen(l) && Object.isFrozen(l.virtualHosts) && l.virtualHosts.every((v) => Object.isFrozen(v) && Object.isFrozen(v.routes))));
+    if (incPrevIr) {
+      const c = assertIdentity(incPrevIr, inc.ir, `${label}: step ${i} (${translator.lastMode})`);
+      kept += c.kept;
+      renewed += c.renewed;
+    }
     refPrev = ref.statuses;
     incPrev = inc.statuses;
+    incPrevIr = inc.ir;
   }
-  return { incremental };
+  return { incremental, kept, renewed };
 }
 
 test('Translator equals translate on every golden case, step by step', async () => {
@@ -68,7 +108,7 @@ test('Translator equals translate over randomized edit sequences', async () => {
   const namespaces = ['a', 'b', 'c'];
   const services = 8;
 
-  for (const seed of [1, 2, 3, 4, 5, 6]) {
+  for (const seed of [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]) {
     const random = rng(seed);
     const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)] as T;
     const objects = new Map<string, KubeObject>();
@@ -84,6 +124,16 @@ test('Translator equals translate over randomized edit sequences', async () => {
       put({ apiVersion: 'v1', kind: 'Service', metadata: meta(svcName(i), nsOf(i)), spec: { ports: [{ name: 'https', port: 443, protocol: 'TCP' }, { name: 'plain', port: 80, protocol: 'TCP' }] } });
       put({ apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice', metadata: meta(`${svcName(i)}-1`, nsOf(i), { labels: { 'kubernetes.io/service-name': svcName(i) } }), addressType: 'IPv4', ports: [{ name: 'https', port: 8443 }, { name: 'plain', port: 8080 }], endpoints: [{ addresses: [`10.0.0.${i}`] }] });
     }
+    // EndpointSlice and Service variants: a pod moved or went unready, a port renumbered.
+    const slice = (i: number): KubeObject => ({
+      apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice', metadata: meta(`${svcName(i)}-1`, nsOf(i), { labels: { 'kubernetes.io/service-name': svcName(i) } }), addressType: 'IPv4',
+      ports: [{ name: 'https', port: pick([8443, 9443]) }, { name: 'plain', port: pick([8080, 8081]) }],
+      endpoints: [{ addresses: [`10.0.0.${i}`] }, ...(random() < 0.5 ? [{ addresses: [pick(['10.1.0.1', '10.1.0.2'])], conditions: { ready: random() < 0.7 } }] : [])],
+    });
+    const service = (i: number): KubeObject => ({
+      apiVersion: 'v1', kind: 'Service', metadata: meta(svcName(i), nsOf(i)),
+      spec: { ports: [{ name: 'https', port: pick([443, 444]), protocol: 'TCP' }, { name: 'plain', port: 80, protocol: 'TCP' }] },
+    });
     const caMap = (ns: string, name: string, text: string): KubeObject => (({ apiVersion: 'v1', kind: 'ConfigMap', metadata: meta(name, ns), data: { 'ca.crt': text } }));
     for (const ns of namespaces) {
       put(caMap(ns, 'ca', caA.certPem));
@@ -144,11 +194,15 @@ test('Translator equals translate over randomized edit sequences', async () => {
       else if (roll < 0.75) objects.delete(objectKey('ConfigMap', pick(namespaces), pick(['ca', 'ca2'])));
       else if (roll < 0.85) put(route(Math.floor(random() * 12))); // forces a full run
       else if (roll < 0.9) objects.delete(objectKey('HTTPRoute', nsOf(p), `r${p}`));
+      else if (roll < 0.95) put(slice(p % services)); // endpoints moved (often to the same place)
+      else if (roll < 0.97) objects.delete(objectKey('EndpointSlice', nsOf(p % services), `${svcName(p % services)}-1`));
+      else if (roll < 0.99) put(service(p % services));
       // else: nothing changed
       steps.push({ snapshot: snap(i), now: new Date(Date.parse(T0) + i * 60_000) });
     }
-    const { incremental } = runBoth(steps, `seed ${seed}`);
+    const { incremental, kept, renewed } = runBoth(steps, `seed ${seed}`);
     assert.ok(incremental > 10, `seed ${seed}: expected most steps incremental, got ${incremental}`);
+    assert.ok(kept > renewed && renewed > 0, `seed ${seed}: expected most routes kept by identity and some renewed (kept ${kept}, renewed ${renewed})`);
   }
 });
 
@@ -199,4 +253,42 @@ test('Translator falls back to a full run when the previous statuses are not its
   const first = t.translate({ snapshot, now: new Date() });
   t.translate({ snapshot, now: new Date(), previousStatuses: new Map(first.statuses) });
   assert.equal(t.lastMode, 'full');
+});
+
+test('Translator: an EndpointSlice edit is incremental and renews only the routes of its Service', () => {
+  const T0 = '2026-01-01T00:00:00Z';
+  const GW = 'gateway.networking.k8s.io/v1';
+  const meta = (name: string, namespace?: string, extra: Record<string, unknown> = {}): KubeObject['metadata'] =>
+    ({ name, ...(namespace ? { namespace } : {}), creationTimestamp: T0, generation: 1, ...extra });
+  const slice = (i: number, address: string): StoredObject => ({
+    object: { apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice', metadata: meta(`s${i}-1`, 'n', { labels: { 'kubernetes.io/service-name': `s${i}` } }), addressType: 'IPv4', ports: [{ name: 'http', port: 8080 }], endpoints: [{ addresses: [address] }] },
+  });
+  const objects: StoredObject[] = [
+    { object: { apiVersion: GW, kind: 'GatewayClass', metadata: meta('lastmile'), spec: { controllerName: 'lastmile.dev/gateway-controller' } } },
+    { object: { apiVersion: GW, kind: 'Gateway', metadata: meta('gw', 'infra'), spec: { gatewayClassName: 'lastmile', listeners: [{ name: 'http', port: 8000, protocol: 'HTTP', allowedRoutes: { namespaces: { from: 'All' } } }] } } },
+  ];
+  for (let i = 0; i < 6; i++) {
+    objects.push({ object: { apiVersion: 'v1', kind: 'Service', metadata: meta(`s${i}`, 'n'), spec: { ports: [{ name: 'http', port: 80, protocol: 'TCP' }] } } });
+    objects.push({ object: { apiVersion: GW, kind: 'HTTPRoute', metadata: meta(`r${i}`, 'n'), spec: { parentRefs: [{ name: 'gw', namespace: 'infra' }], hostnames: [`r${i}.example.com`], rules: [{ backendRefs: [{ name: `s${i}`, port: 80 }] }] } } });
+    objects.push(slice(i, `10.0.0.${i}`));
+  }
+  const first = createSnapshot(objects, 1);
+  const t = createTranslator();
+  const a = t.translate({ snapshot: first, now: new Date(T0) });
+  const edited = slice(2, '10.9.9.9');
+  const second = updateSnapshot(first, [edited], [], 2) ?? createSnapshot(objects.map((o) => (o.object.metadata.name === 's2-1' ? edited : o)), 2);
+  const b = t.translate({ snapshot: second, now: new Date(T0), previousStatuses: a.statuses });
+  assert.equal(t.lastMode, 'incremental');
+  assert.deepEqual(comparable(b), comparable(translate({ snapshot: second, now: new Date(T0), previousStatuses: a.statuses })));
+  const routes = (r: TranslateResult): RouteIR[] => r.ir.listeners.flatMap((l) => l.virtualHosts.flatMap((v) => v.routes));
+  const before = routes(a);
+  const after = routes(b);
+  assert.equal(after.length, 6);
+  for (const [i, r] of after.entries()) {
+    if (r.route.name === 'r2') {
+      assert.notEqual(r, before[i], 'the route of the edited Service is a new object');
+      assert.deepEqual(r.backends[0]?.backend.endpoints, [{ address: '10.9.9.9', port: 8080 }]);
+    } else assert.equal(r, before[i], `${r.route.name} is the previous object`);
+  }
+  assert.equal(b.ir.listeners[0]?.virtualHosts.filter((v, i) => v !== a.ir.listeners[0]?.virtualHosts[i]).length, 1);
 });

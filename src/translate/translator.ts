@@ -1,29 +1,39 @@
 /**
- * A long-lived translator that reuses the previous translation when only BackendTLSPolicies or
- * ConfigMaps changed: the edit lastmile exists for (a policy's hostname, SANs or CA; a CA bundle
- * rotated). The plain `translate(input)` stays the reference: `createTranslator().translate(x)`
- * returns a result deep-equal to `translate(x)` for every input (translator.test.ts proves it on
- * the goldens and on randomized edit sequences), and is still pure in the sense that matters:
- * no I/O, no clock, the output depends only on the input and the previous output.
+ * A long-lived translator that reuses the previous translation when only BackendTLSPolicies,
+ * ConfigMaps, EndpointSlices or Services changed: the edit lastmile exists for (a policy's
+ * hostname, SANs or CA; a CA bundle rotated) and the most frequent change in a real cluster (an
+ * EndpointSlice update on every pod rollout). The plain `translate(input)` stays the reference:
+ * `createTranslator().translate(x)` returns a result deep-equal to `translate(x)` for every input
+ * (translator.test.ts proves it on the goldens and on randomized edit sequences), and is still
+ * pure in the sense that matters: no I/O, the output depends only on the input and the previous
+ * output (the clock is read only to report lastInternMs).
  *
  * Why: a full translation at N = 10k costs ~1 s, 20x the 50 ms an edit may take to be applied
- * (issue "Performance"; BENCHMARKS.md "Control plane"). A policy edit changes little: the
- * policy's status, the statuses and IR backends of the routes that send traffic to its Services,
- * and nothing else. Gateway statuses (attachedRoutes counts attachment, not backends), listener
- * sets, certificates and route precedence do not depend on policies or ConfigMaps.
+ * (issue "Performance"; BENCHMARKS.md "Control plane"). A policy or endpoint edit changes little:
+ * the policy's status, the statuses and IR backends of the routes that send traffic to its
+ * Services, and nothing else. Gateway statuses (attachedRoutes counts attachment, not backends),
+ * listener sets, certificates and route precedence do not depend on policies, ConfigMaps,
+ * Services or EndpointSlices.
  *
- * How: the changed objects give a set of Services; it is closed over "policies targeting them"
- * and "routes referring to them" (and their Services in turn). The reference translate runs on
- * a small snapshot holding that closure plus every GatewayClass, Gateway, ReferenceGrant,
- * Secret and ConfigMap, and its results for those policies and routes are spliced into the
- * previous result: their statuses replace the previous ones, their RouteIRs replace the previous
- * RouteIRs at the same places (precedence does not depend on backends), and policy diagnostics
- * are swapped. Anything outside that case (another kind changed, a caller passing statuses that
- * are not this translator's last, a closure too large to be worth it, a splice that does not
- * line up) falls back to the full translate.
+ * How: the changed objects give a set of Services (a policy's targets, a ConfigMap's policies'
+ * targets, a changed Service, a changed EndpointSlice's Service by its label, before and after);
+ * it is closed over "policies targeting them" and "routes referring to them" (and their Services
+ * in turn). The reference translate runs on a small snapshot holding that closure plus every
+ * GatewayClass, Gateway, ReferenceGrant, Secret and ConfigMap, and its results for those
+ * policies and routes are spliced into the previous result: their statuses replace the previous
+ * ones, their RouteIRs replace the previous RouteIRs at the same places (precedence does not
+ * depend on backends), and policy diagnostics are swapped. Anything outside that case (another
+ * kind changed, a caller passing statuses that are not this translator's last, a closure too
+ * large to be worth it, a splice that does not line up) falls back to the full translate.
+ *
+ * Either way, the new IR is then interned against the previous one (intern.ts): every listener,
+ * virtual host and route deep-equal to the previous one at the same place is the previous
+ * object, so the data plane, which applies an IR by identity (dataplane/router/ir-diff.ts),
+ * only rebuilds what changed, also after a route, Gateway or Service edit's full translation.
  */
 import { objectKey } from '../api/meta.ts';
 import type { BackendTLSPolicy, GRPCRoute, HTTPRoute } from '../api/gateway-api.ts';
+import type { EndpointSlice } from '../api/core.ts';
 import type { GatewayIR, ListenerIR, RouteIR, VirtualHostIR } from '../ir/types.ts';
 import { createSnapshot } from '../store/create-snapshot.ts';
 import type { Snapshot, StoredObject } from '../store/snapshot.ts';
@@ -31,33 +41,58 @@ import type { Diagnostic } from '../validation/diagnostic.ts';
 import { compareDiagnostics } from './diagnostic-order.ts';
 import { translate } from './index.ts';
 import type { ComputedStatus, TranslateInput, TranslateResult } from './types.ts';
-import { ROUTE_KINDS, Relations, policyServices, routeServices } from './relations.ts';
+import { ROUTE_KINDS, Relations, policyServices, routeServices, sliceService } from './relations.ts';
 import { LayeredMap, MAX_REPLACED } from './layered-map.ts';
+import { internIr } from './intern.ts';
 
 /** Every kind translation reads (src/translate/**: snapshot.list and snapshot.get). */
 const KINDS = ['GatewayClass', 'Gateway', 'HTTPRoute', 'GRPCRoute', 'ReferenceGrant', 'BackendTLSPolicy', 'Service', 'EndpointSlice', 'ConfigMap', 'Secret'] as const;
 /** Kinds whose changes the incremental path handles; any other change is a full translation. */
-const INCREMENTAL_KINDS: ReadonlySet<string> = new Set(['BackendTLSPolicy', 'ConfigMap']);
+const INCREMENTAL_KINDS: ReadonlySet<string> = new Set(['BackendTLSPolicy', 'ConfigMap', 'EndpointSlice', 'Service']);
 
 export interface Translator {
   /** Same contract and same result as `translate(input)`. */
   translate(input: TranslateInput): TranslateResult;
   /** How the last call was served (for benchmarks and tests). */
   readonly lastMode: 'full' | 'incremental' | undefined;
+  /** Milliseconds the last call spent interning its IR against the previous one (intern.ts). */
+  readonly lastInternMs: number;
+}
+
+export interface TranslatorOptions {
+  /**
+   * Intern each IR against the previous one (intern.ts; default true). false only to measure
+   * what interning saves (bench/control-plane/run.ts --no-intern): results are deep-equal either way.
+   */
+  readonly intern?: boolean;
 }
 
 /** Creates a translator; keep one per config source (serve's reload loop). */
-export function createTranslator(): Translator {
+export function createTranslator(options: TranslatorOptions = {}): Translator {
+  const intern = options.intern ?? true;
   let last: { input: TranslateInput; result: TranslateResult } | undefined;
   let lastMode: 'full' | 'incremental' | undefined;
+  let lastInternMs = 0;
   const relations: { current?: Relations } = {};
   return {
     get lastMode() {
       return lastMode;
     },
+    get lastInternMs() {
+      return lastInternMs;
+    },
     translate(input: TranslateInput): TranslateResult {
       const incremental = last ? tryIncremental(last.input, last.result, input, relations) : undefined;
-      const result = incremental ?? translate(input);
+      let result = incremental ?? translate(input);
+      // Everything deep-equal to the previous IR at the same place becomes the previous object
+      // (intern.ts), so the data plane, which applies by identity, only touches what changed.
+      lastInternMs = 0;
+      if (last && intern) {
+        const t0 = performance.now();
+        const ir = internIr(last.result.ir, result.ir);
+        lastInternMs = performance.now() - t0;
+        if (ir !== result.ir) result = { ...result, ir };
+      }
       // The reverse indexes of the new snapshot, built now rather than by the next edit: an
       // O(N) walk (~40-100 ms at N = 10k) next to the O(N) translation just done, instead of
       // a first policy edit that takes 3x the 50 ms an edit may take (issue "Performance").
@@ -151,15 +186,18 @@ function tryIncremental(prevInput: TranslateInput, prev: TranslateResult, input:
   if (input.previousStatuses !== prev.statuses || input.defaultAddress !== prevInput.defaultAddress) return undefined;
   const before = prevInput.snapshot;
   const after = input.snapshot;
-  const changedPolicies: string[] = [];
-  const changedConfigMaps: string[] = [];
+  const changed: Record<string, string[]> = {};
   for (const kind of KINDS) {
     const keys = changedKeys(before, after, kind);
     if (keys.length === 0) continue;
     if (!INCREMENTAL_KINDS.has(kind)) return undefined;
-    (kind === 'BackendTLSPolicy' ? changedPolicies : changedConfigMaps).push(...keys);
+    changed[kind] = keys;
   }
-  if (changedPolicies.length === 0 && changedConfigMaps.length === 0) return undefined; // same input: a full run is the simple answer
+  const changedPolicies = changed['BackendTLSPolicy'] ?? [];
+  const changedConfigMaps = changed['ConfigMap'] ?? [];
+  const changedSlices = changed['EndpointSlice'] ?? [];
+  const changedServices = changed['Service'] ?? [];
+  if (Object.keys(changed).length === 0) return undefined; // same input: a full run is the simple answer
 
   // The policies whose outcome can change, old and new versions.
   const affectedPolicies = new Set(changedPolicies.map(nsName));
@@ -171,7 +209,19 @@ function tryIncremental(prevInput: TranslateInput, prev: TranslateResult, input:
       }
     }
   }
-  const rel = relations.current?.snapshot === before && relations.current.advance(after, affectedPolicies)
+  // The Services whose backends can change: those changed, and those of the changed
+  // EndpointSlices before and after (a slice may move to another Service by its label).
+  const affectedServices: string[] = changedServices.map(nsName);
+  for (const key of changedSlices) {
+    const k = nsName(key);
+    const slash = k.indexOf('/');
+    for (const snap of [before, after]) {
+      const s = snap.get<EndpointSlice>('EndpointSlice', k.slice(0, slash), k.slice(slash + 1));
+      const svc = s ? sliceService(s) : undefined;
+      if (svc !== undefined) affectedServices.push(svc);
+    }
+  }
+  const rel = relations.current?.snapshot === before && relations.current.advance(after, affectedPolicies, changedSlices.map(nsName))
     ? relations.current
     : (relations.current = new Relations(after));
 
@@ -205,6 +255,7 @@ function tryIncremental(prevInput: TranslateInput, prev: TranslateResult, input:
     if (old) reach(policyServices(old.object));
     pickPolicy(key);
   }
+  reach(affectedServices);
   for (let svc = queue.pop(); svc !== undefined; svc = queue.pop()) {
     for (const key of rel.policies.get(svc) ?? []) pickPolicy(key);
     for (const s of rel.routes.get(svc) ?? []) {
