@@ -16,7 +16,8 @@ while (($#)); do case $1 in
 need_tools
 export BENCH_DIR=$(mktemp -d /tmp/lastmile-solo.XXXXXX)
 export BENCH_SNI=backend.example.com BENCH_BACKEND_HOST=127.0.0.1 BENCH_BACKEND_PORT=19444 BENCH_PORT=18091 BENCH_CA=$BENCH_DIR/certs/ca.crt
-pids=(); cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$BENCH_DIR"; }; trap cleanup EXIT
+# SOLO_LOG=FILE keeps lastmile's output (e.g. with --node-flags --trace-gc, to count scavenges).
+pids=(); cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; [[ -n ${SOLO_LOG:-} && -f $BENCH_DIR/lastmile.log ]] && cp "$BENCH_DIR/lastmile.log" "$SOLO_LOG"; rm -rf "$BENCH_DIR"; }; trap cleanup EXIT
 make_certs $BENCH_DIR; backend_conf $BENCH_DIR
 nginx -c $BENCH_DIR/backend.conf >/dev/null 2>&1 & pids+=($!)
 if [[ $target == nginx ]]; then

@@ -22,8 +22,10 @@ import { parseTarget } from './router/path.ts';
 import { compileRouter, type BindMetrics, type CompiledBackend, type CompiledRoute, type CompiledRouter } from './router/router.ts';
 import type { ClientRequest, ClientResponse, Listener, ListenerOptions } from './server/listener.ts';
 import { ListenerSet, type ReconcileResult } from './server/listener-set.ts';
+import { FrontRequest } from './server/front/request.ts';
 import { writeSocketError } from './server/raw-response.ts';
 import type { ProxyOutcome, ProxyRequest } from './upstream/engine.ts';
+import { HEADERS_CHECKED, type CheckableHeaders } from './upstream/h1/request-head.ts';
 import { sendError } from './upstream/error-response.ts';
 
 /** What the data plane asks the upstream engine to do (one definition: upstream/engine.ts). */
@@ -310,17 +312,20 @@ export class DataPlane {
     const rw = b.urlRewrite;
     if (rw?.path) upstreamPath = rewritePath(path, rw.path, route.ir.match.path);
     // URLRewrite.hostname replaces Host only; SNI still comes from the TLS profile.
-    if (rw?.hostname) headers.host = rw.hostname;
-    return {
-      backend: b.backend,
-      method: req.method ?? 'GET',
-      path: withQuery(upstreamPath, query),
-      headers,
-      timeouts: route.ir.timeouts,
-      ...(b.responseHeaders ? { responseHeaders: b.responseHeaders } : {}),
-      routeName: route.ir.name,
-      requestId,
-    };
+    if (rw?.hostname) {
+      headers.host = rw.hostname;
+    } else if (!upgrade && b.requestHeaders.length === 0 && b.backend.protocol === 'http1' && req instanceof FrontRequest) {
+      // Every name and value is the strict parser's or one buildUpstreamHeaders checked or built
+      // (request-head.ts HEADERS_CHECKED): the lean engine's HTTP/1.1 exchange skips its
+      // per-character checks. (Set only for the requests that engine serves itself.)
+      (headers as CheckableHeaders)[HEADERS_CHECKED] = true;
+    }
+    const method = req.method ?? 'GET';
+    const fullPath = withQuery(upstreamPath, query);
+    // Two literal shapes rather than a spread: no temporary object per request.
+    const responseHeaders = b.responseHeaders;
+    if (responseHeaders === undefined) return { backend: b.backend, method, path: fullPath, headers, timeouts: route.ir.timeouts, routeName: route.ir.name, requestId };
+    return { backend: b.backend, method, path: fullPath, headers, timeouts: route.ir.timeouts, responseHeaders, routeName: route.ir.name, requestId };
   }
 
   #finish(ex: Exchange, metrics: RequestMetrics, route: CompiledRoute | undefined, b: CompiledBackend | undefined, o: ProxyResult): void {

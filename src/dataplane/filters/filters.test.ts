@@ -89,3 +89,20 @@ describe('URL rewrite path', () => {
   test('ReplacePrefixMatch', () => assert.equal(rewritePath('/prefix/one/two', { type: 'ReplacePrefixMatch', value: '/one' }, { type: 'PathPrefix', value: '/prefix/one' }), '/one/two'));
   test('ReplacePrefixMatch without a prefix match leaves the path', () => assert.equal(rewritePath('/x', { type: 'ReplacePrefixMatch', value: '/y' }, { type: 'Exact', value: '/x' }), '/x'));
 });
+
+test('buildUpstreamHeaders: the same record whether or not something is dropped (copy and loop paths)', () => {
+  const ctx = { remoteAddress: '10.0.0.1', proto: 'http' as const, requestId: 'rid' };
+  const plain = buildUpstreamHeaders({ host: 'a.example', accept: '*/*', 'x-forwarded-for': '1.1.1.1', cookie: 'c=1' }, ctx);
+  assert.deepEqual(Object.entries(plain), [
+    ['host', 'a.example'],
+    ['accept', '*/*'],
+    ['x-forwarded-for', '1.1.1.1, 10.0.0.1'],
+    ['cookie', 'c=1'],
+    ['x-forwarded-proto', 'http'],
+    ['x-forwarded-host', 'a.example'],
+    ['x-request-id', 'rid'],
+  ]);
+  const dropping = buildUpstreamHeaders({ host: 'a.example', connection: 'close, x-drop', 'x-drop': '1', accept: '*/*', te: 'trailers', 'x-forwarded-for': '1.1.1.1', cookie: 'c=1' }, ctx);
+  assert.deepEqual(dropping, plain);
+  assert.deepEqual(Object.keys(dropping), Object.keys(plain));
+});

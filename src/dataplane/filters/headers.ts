@@ -42,13 +42,17 @@ export interface ForwardContext {
  */
 export function buildUpstreamHeaders(incoming: IncomingHttpHeaders, ctx: ForwardContext): OutgoingHeaders {
   const named = connectionTokens(incoming.connection);
-  const out: OutgoingHeaders = {};
-  for (const name in incoming) {
-    const value = incoming[name];
-    if (value === undefined) continue;
-    if (name.charCodeAt(0) === 58 /* : */) continue;
-    if (HOP_BY_HOP.has(name) || (named !== undefined && named.has(name))) continue;
-    out[name] = value;
+  let out: OutgoingHeaders;
+  if (keepsAll(incoming, named)) {
+    // The common request (no hop-by-hop or pseudo-header to drop): one copy of the whole record
+    // instead of a keyed store per header (issue 6). Same keys, same order, same values.
+    out = { ...incoming } as OutgoingHeaders;
+  } else {
+    out = {};
+    for (const name in incoming) {
+      const value = incoming[name];
+      if (value !== undefined && !dropped(name, named)) out[name] = value;
+    }
   }
   const authority = incoming[':authority'];
   if (out.host === undefined && typeof authority === 'string') out.host = authority;
@@ -68,6 +72,19 @@ export function buildUpstreamHeaders(incoming: IncomingHttpHeaders, ctx: Forward
     }
   }
   return out;
+}
+
+/** A header that never travels upstream: a pseudo-header, hop-by-hop, or named by Connection. */
+function dropped(name: string, named: Set<string> | undefined): boolean {
+  return name.charCodeAt(0) === 58 /* : */ || HOP_BY_HOP.has(name) || (named !== undefined && named.has(name));
+}
+
+/** Whether every header of `incoming` is copied as it is (nothing dropped, no undefined value). */
+function keepsAll(incoming: IncomingHttpHeaders, named: Set<string> | undefined): boolean {
+  for (const name in incoming) {
+    if (incoming[name] === undefined || dropped(name, named)) return false;
+  }
+  return true;
 }
 
 function connectionTokens(connection: string | string[] | undefined): Set<string> | undefined {

@@ -50,8 +50,15 @@ export class FrontConnection implements RequestParserCallbacks, BodySource, Resp
   #active: FrontResponse | undefined;
   readonly #queue: FrontRequest[] = [];
   #upgrade: FrontRequest | undefined;
-  /** Tick when the current head began (-1: not inside a head). */
+  /**
+   * Tick when the current head began (-1: not inside a head). llhttp's message-begin callback is
+   * off (request-parser.ts): a head is known to have begun when a read leaves the parser outside
+   * any message that read completed (onExecute), or from the accept for the first one (as
+   * node:http counts it).
+   */
   #headTick: number;
+  /** A head or a whole message completed during the read being parsed. */
+  #endedInRead = false;
   /** Tick when the connection went idle (-1: busy). */
   #idleTick = -1;
   #bodyPaused = false;
@@ -111,8 +118,9 @@ export class FrontConnection implements RequestParserCallbacks, BodySource, Resp
 
   // --- parser callbacks -------------------------------------------------------------------
 
-  onMessageBegin(): void {
-    this.#headTick = this.#host.tick;
+  /** Bytes of a new head arrived (see #headTick): its clock runs, the idle one stops. */
+  #headBegun(): void {
+    if (this.#headTick < 0) this.#headTick = this.#host.tick;
     this.#idleTick = -1;
   }
 
@@ -123,6 +131,7 @@ export class FrontConnection implements RequestParserCallbacks, BodySource, Resp
 
   onHeadersComplete(major: number, minor: number, headers: string[] | undefined, method: number, url: string | undefined, upgrade: boolean, keepAlive: boolean): void {
     this.#headTick = -1;
+    this.#endedInRead = true;
     let raw = headers;
     if (raw === undefined) {
       raw = this.#partialHeaders;
@@ -184,6 +193,7 @@ export class FrontConnection implements RequestParserCallbacks, BodySource, Resp
   }
 
   onMessageComplete(): void {
+    this.#endedInRead = true;
     const req = this.#parsing;
     this.#parsing = undefined;
     if (req === undefined) return;
@@ -200,10 +210,16 @@ export class FrontConnection implements RequestParserCallbacks, BodySource, Resp
   }
 
   onExecute(ret: number | ParseError): void {
+    const ended = this.#endedInRead;
+    this.#endedInRead = false;
     if (typeof ret !== 'number') {
       this.#parseError(ret);
       return;
     }
+    // Bytes outside any message, and no message ended in them: the start of a head, not yet
+    // complete. (A read that ended a message and began the next is not noticed here; that head
+    // is then bounded by the keep-alive timeout until a later read of it is.)
+    if (!ended && ret > 0 && this.#parsing === undefined) this.#headBegun();
     const up = this.#upgrade;
     if (up !== undefined) {
       this.#upgrade = undefined;

@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import { isHopByHop } from '../../upstream/headers.ts';
 import { flatClientHeaders } from '../../upstream/h1/response-head.ts';
 import { createResponseParser } from '../../upstream/h1/parser.ts';
+import { lowerName } from '../../llhttp.ts';
 import { isFieldValue, isToken, serializeFields, upstreamFields } from './headers.ts';
 
 /** The general path the one-pass serializer replaces. */
@@ -78,4 +79,13 @@ test('the premise: the strict upstream parser refuses every name and value byte 
   }
   assert.equal(parse(Buffer.from('HTTP/1.1 200 OK\r\nX : a\r\n\r\n', 'latin1')), 'HPE_INVALID_HEADER_TOKEN');
   assert.equal(parse(Buffer.from('HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 1\r\n\r\n', 'latin1')), 'HPE_UNEXPECTED_CONTENT_LENGTH');
+});
+
+test('lowerName lower-cases like toLowerCase, from its map or past its bound', () => {
+  for (const n of ['Content-Type', 'content-type', 'X-Request-ID', 'HOST', '__proto__', '123', 'a']) {
+    assert.equal(lowerName(n), n.toLowerCase());
+    assert.equal(lowerName(n), n.toLowerCase()); // the second time from the map
+  }
+  for (let i = 0; i < 600; i++) assert.equal(lowerName(`X-Odd-${i}`), `x-odd-${i}`);
+  assert.equal(lowerName('X-After-Bound'), 'x-after-bound');
 });

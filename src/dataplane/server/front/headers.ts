@@ -7,6 +7,7 @@
  */
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
 import { STATUS_CODES } from 'node:http';
+import { digitsValue, lowerName } from '../../llhttp.ts';
 
 /** Repeated fields node:http keeps only the first of (IncomingMessage.headers). */
 const FIRST_WINS = new Set([
@@ -27,7 +28,7 @@ export function headerObject(raw: readonly string[]): IncomingHttpHeaders {
   const out: Record<string, string | string[]> = {};
   const n = Math.min(raw.length, MAX_HEADER_PAIRS * 2);
   for (let i = 0; i < n; i += 2) {
-    const name = raw[i]!.toLowerCase();
+    const name = lowerName(raw[i]!);
     const value = raw[i + 1]!;
     const prev = out[name];
     if (prev === undefined) {
@@ -86,15 +87,6 @@ export interface HeadFacts {
   close: boolean;
 }
 
-function isDigits(s: string): boolean {
-  if (s.length === 0 || s.length > 15) return false;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 48 || c > 57) return false;
-  }
-  return true;
-}
-
 const CLOSE_TOKEN = /(?:^|,)[ \t]*close[ \t]*(?:,|$)/i;
 
 function addField(facts: HeadFacts, name: string, value: string): void {
@@ -117,8 +109,9 @@ function addField(facts: HeadFacts, name: string, value: string): void {
     }
     case 14:
       if (name.toLowerCase() === 'content-length') {
-        if (!isDigits(value) || facts.contentLength >= 0) throw new InvalidHeaderError('ERR_INVALID_CHAR', 'invalid or repeated Content-Length');
-        facts.contentLength = Number(value);
+        const n = digitsValue(value);
+        if (n < 0 || facts.contentLength >= 0) throw new InvalidHeaderError('ERR_INVALID_CHAR', 'invalid or repeated Content-Length');
+        facts.contentLength = n;
       }
       break;
     case 17:
@@ -178,7 +171,7 @@ export function upstreamFields(status: number, message: string, raw: readonly st
   let hasDate = false;
   let hasId = false;
   for (let i = 0; i < raw.length; i += 2) {
-    const name = raw[i]!.toLowerCase();
+    const name = lowerName(raw[i]!);
     const value = raw[i + 1]!;
     // By length first: most names are compared with nothing (header names from the parser are
     // not internalized strings, so each comparison of equal lengths is a character compare).
@@ -205,8 +198,9 @@ export function upstreamFields(status: number, message: string, raw: readonly st
         break;
       case 14:
         if (name === 'content-length') {
-          if (!isDigits(value) || contentLength >= 0) throw new InvalidHeaderError('ERR_INVALID_CHAR', 'invalid or repeated Content-Length');
-          contentLength = Number(value);
+          const n = digitsValue(value);
+          if (n < 0 || contentLength >= 0) throw new InvalidHeaderError('ERR_INVALID_CHAR', 'invalid or repeated Content-Length');
+          contentLength = n;
         }
         break;
       case 17:

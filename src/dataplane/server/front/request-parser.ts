@@ -17,7 +17,6 @@ export { METHODS };
 
 /** The callbacks llhttp's binding calls (by the indices it exposes). */
 export interface RequestParserCallbacks {
-  onMessageBegin(): void;
   /** Part of a head split over several reads (flushed before onHeadersComplete). */
   onHeaders(headers: string[], url: string): void;
   /** `headers`/`url` are undefined when they came through onHeaders. */
@@ -46,7 +45,9 @@ export interface RequestParser extends LlhttpParser {
 export function createRequestParser(cb: RequestParserCallbacks): RequestParser {
   const parser = new HTTPParser() as RawParser<RequestParser>;
   parser.initialize(HTTPParser.REQUEST, {}, MAX_HEADER_SIZE, HTTPParser.kLenientNone);
-  parser[HTTPParser.kOnMessageBegin] = () => cb.onMessageBegin();
+  // No message-begin callback: the binding then makes no JS call when a message begins (one
+  // C++ to JS call fewer per request, issue 6); the connection notices a head in progress from
+  // onExecute instead (connection.ts).
   parser[HTTPParser.kOnHeaders] = (headers: string[], url: string) => cb.onHeaders(headers, url);
   // The binding passes (major, minor, headers, method, url, status, statusMessage, upgrade, keepAlive);
   // a request never has its body skipped, so the callback returns 0.

@@ -6,6 +6,7 @@
  * the connection instead of being read as the next request's response.
  */
 import type net from 'node:net';
+import { digitsValue, lowerName } from '../../llhttp.ts';
 import { createResponseParser } from './parser.ts';
 import type { ParseError, ParserCallbacks, WatchedParser } from './parser.ts';
 import type { H1Pool } from './pool.ts';
@@ -52,8 +53,10 @@ function countableLength(list: readonly string[]): number {
   let length = -1;
   for (let i = 0; i < list.length; i += 2) {
     const name = list[i]!;
-    if (name.length === 14 && name.toLowerCase() === 'content-length') length = Number(list[i + 1]);
-    else if (name.length === 17 && name.toLowerCase() === 'transfer-encoding') return -1;
+    // llhttp admitted only digits here (and refused more than fit in 64 bits); digitsValue
+    // avoids Number()'s runtime call for a string fresh from the parser (-1 past 15 digits).
+    if (name.length === 14 && lowerName(name) === 'content-length') length = digitsValue(list[i + 1]!);
+    else if (name.length === 17 && lowerName(name) === 'transfer-encoding') return -1;
   }
   return length > 0 && length <= Number.MAX_SAFE_INTEGER ? length : -1;
 }
