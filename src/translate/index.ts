@@ -72,6 +72,15 @@ function freezeIr(ir: GatewayIR): GatewayIR {
 
 /** Translates one snapshot. Deterministic: the same input gives deep-equal output. */
 export function translate(input: TranslateInput): TranslateResult {
+  return translateRanked(input).result;
+}
+
+/**
+ * translate(), plus each managed Gateway's rank (`namespace/name` -> index, oldest first): the
+ * tie-break between RouteIRs of Gateways sharing a socket (route/matching.ts comparePrecedence),
+ * which the incremental translator needs to re-sort a virtual host (translator.ts).
+ */
+export function translateRanked(input: TranslateInput): { result: TranslateResult; gatewayRanks: ReadonlyMap<string, number> } {
   const ctx = createContext(input);
   // 1. GatewayClasses naming our controller, then their Gateways (listeners, certificates,
   //    conflicts, backend client certificate), oldest first.
@@ -93,5 +102,6 @@ export function translate(input: TranslateInput): TranslateResult {
   ancestors.writeStatuses(ctx);
   finishGatewayStatuses(ctx, gateways);
   const ir: GatewayIR = freezeIr(buildIr(gateways, entries));
-  return { ir, statuses: ctx.statuses.result(), diagnostics: ctx.diagnostics.sort(compareDiagnostics) };
+  const result: TranslateResult = { ir, statuses: ctx.statuses.result(), diagnostics: ctx.diagnostics.sort(compareDiagnostics) };
+  return { result, gatewayRanks: new Map(gateways.map((g, i) => [g.key, i])) };
 }

@@ -5,8 +5,8 @@
  * small translation itself (~10 ms of a ~17 ms edit; BENCHMARKS.md "Control plane").
  *
  * An index describes one snapshot. It follows the translator from snapshot to snapshot when only
- * BackendTLSPolicies, EndpointSlices (and kinds it does not index) changed (the incremental
- * case: routes are the same objects) and is rebuilt from scratch otherwise, which happens after a full translation: an
+ * BackendTLSPolicies, EndpointSlices, routes edited in place (and kinds it does not index)
+ * changed (the incremental cases) and is rebuilt from scratch otherwise, which happens after a full translation: an
  * O(N) walk next to an O(N) translation.
  */
 import type { BackendTLSPolicy, GRPCRoute, HTTPRoute } from '../api/gateway-api.ts';
@@ -64,7 +64,7 @@ export class Relations {
   readonly routes = new Map<string, StoredObject<HTTPRoute | GRPCRoute>[]>();
   /** Service -> its EndpointSlices (label `kubernetes.io/service-name`). */
   readonly slices = new Map<string, StoredObject[]>();
-  readonly #routeLists: readonly (readonly StoredObject[])[];
+  #routeLists: readonly (readonly StoredObject[])[];
 
   constructor(snapshot: Snapshot) {
     this.snapshot = snapshot;
@@ -82,12 +82,33 @@ export class Relations {
   }
 
   /**
-   * Moves the index to `after`, where only the policies `changed` and the EndpointSlices
-   * `changedSlices` (`ns/name`) differ (among policies, routes and slices) from the snapshot
-   * described; false when routes differ too (build a new index).
+   * Moves the index to `after`, where only the policies `changed`, the EndpointSlices
+   * `changedSlices` (`ns/name`) and the routes `changedRoutes` (objectKeys, `Kind/ns/name`)
+   * differ (among policies, routes and slices) from the snapshot described; false when other
+   * routes differ too (build a new index).
    */
-  advance(after: Snapshot, changed: Iterable<string>, changedSlices: Iterable<string> = []): boolean {
-    if (ROUTE_KINDS.some((k, i) => after.list(k) !== this.#routeLists[i])) return false;
+  advance(after: Snapshot, changed: Iterable<string>, changedSlices: Iterable<string> = [], changedRoutes: Iterable<string> = []): boolean {
+    const routeKeys = [...changedRoutes];
+    if (routeKeys.length === 0 && ROUTE_KINDS.some((k, i) => after.list(k) !== this.#routeLists[i])) return false;
+    for (const key of routeKeys) {
+      const [kind, ns, name] = key.split('/') as [string, string, string];
+      if (!(ROUTE_KINDS as readonly string[]).includes(kind)) return false;
+      const old = this.snapshot.get<HTTPRoute | GRPCRoute>(kind, ns, name);
+      const now = after.get<HTTPRoute | GRPCRoute>(kind, ns, name);
+      // Only edits in place: the caller falls back to a full run for created or deleted routes.
+      if (!old || !now) return false;
+      for (const svc of routeServices(old.object)) {
+        const list = this.routes.get(svc)?.filter((s) => s !== old) ?? [];
+        if (list.length > 0) this.routes.set(svc, list);
+        else this.routes.delete(svc);
+      }
+      for (const svc of routeServices(now.object)) {
+        const list = this.routes.get(svc);
+        if (list) list.push(now);
+        else this.routes.set(svc, [now]);
+      }
+    }
+    this.#routeLists = ROUTE_KINDS.map((k) => after.list(k));
     for (const key of changedSlices) {
       const slash = key.indexOf('/');
       const [ns, name] = [key.slice(0, slash), key.slice(slash + 1)];

@@ -48,7 +48,8 @@ function assertIdentity(prev: GatewayIR, next: GatewayIR, label: string): { kept
 }
 
 /** Runs `snapshots` through the reference and a Translator, asserting equal results at every step. */
-function runBoth(steps: readonly { snapshot: Snapshot; now: Date }[], label: string): { incremental: number; kept: number; renewed: number } {
+function runBoth(steps: readonly { snapshot: Snapshot; now: Date }[], label: string): { incremental: number; kept: number; renewed: number; modes: string[] } {
+  const modes: string[] = [];
   const translator = createTranslator();
   let kept = 0;
   let renewed = 0;
@@ -60,6 +61,7 @@ function runBoth(steps: readonly { snapshot: Snapshot; now: Date }[], label: str
     const ref = translate({ snapshot: step.snapshot, now: step.now, ...(refPrev ? { previousStatuses: refPrev } : {}) });
     const inc = translator.translate({ snapshot: step.snapshot, now: step.now, ...(incPrev ? { previousStatuses: incPrev } : {}) });
     if (translator.lastMode === 'incremental') incremental++;
+    modes.push(translator.lastMode ?? '');
     assert.deepEqual(comparable(inc), comparable(ref), `${label}: step ${i} (${translator.lastMode}) differs from the reference`);
     assert.ok(Object.isFrozen(inc.ir) && inc.ir.listeners.every((l) => Object.isFrozen(l) && Object.isFrozen(l.virtualHosts) && l.virtualHosts.every((v) => Object.isFrozen(v) && Object.isFrozen(v.routes))));
     if (incPrevIr) {
@@ -71,7 +73,7 @@ function runBoth(steps: readonly { snapshot: Snapshot; now: Date }[], label: str
     incPrev = inc.statuses;
     incPrevIr = inc.ir;
   }
-  return { incremental, kept, renewed };
+  return { incremental, kept, renewed, modes };
 }
 
 test('Translator equals translate on every golden case, step by step', async () => {
@@ -108,7 +110,9 @@ test('Translator equals translate over randomized edit sequences', async () => {
   const namespaces = ['a', 'b', 'c'];
   const services = 8;
 
-  for (const seed of [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]) {
+  let routeEditSteps = 0;
+  let routeEditsIncremental = 0;
+  for (let seed = 1; seed <= 24; seed++) {
     const random = rng(seed);
     const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)] as T;
     const objects = new Map<string, KubeObject>();
@@ -117,6 +121,10 @@ test('Translator equals translate over randomized edit sequences', async () => {
     for (const g of [0, 1]) {
       put({ apiVersion: GW, kind: 'Gateway', metadata: meta(`gw${g}`, 'infra'), spec: { gatewayClassName: 'lastmile', listeners: [{ name: 'http', port: 8000 + g, protocol: 'HTTP', allowedRoutes: { namespaces: { from: 'All' } } }] } });
     }
+    // gw0 has a second listener on its socket (a route match reached twice is one RouteIR), and
+    // gw2, younger, shares that socket (RouteIRs of two Gateways in one virtual host: gatewayRank).
+    put({ apiVersion: GW, kind: 'Gateway', metadata: meta('gw0', 'infra'), spec: { gatewayClassName: 'lastmile', listeners: [{ name: 'http', port: 8000, protocol: 'HTTP', allowedRoutes: { namespaces: { from: 'All' } } }, { name: 'wild', port: 8000, protocol: 'HTTP', hostname: '*.example.com', allowedRoutes: { namespaces: { from: 'All' } } }] } });
+    put({ apiVersion: GW, kind: 'Gateway', metadata: meta('gw2', 'infra', { creationTimestamp: '2026-01-02T00:00:00Z' }), spec: { gatewayClassName: 'lastmile', listeners: [{ name: 'http', port: 8000, protocol: 'HTTP', allowedRoutes: { namespaces: { from: 'All' } } }] } });
     put({ apiVersion: 'gateway.networking.k8s.io/v1beta1', kind: 'ReferenceGrant', metadata: meta('from-a', 'b'), spec: { from: [{ group: 'gateway.networking.k8s.io', kind: 'HTTPRoute', namespace: 'a' }], to: [{ group: '', kind: 'Service' }] } });
     const svcName = (i: number): string => `svc${i}`;
     const nsOf = (i: number): string => namespaces[i % namespaces.length] as string;
@@ -146,6 +154,43 @@ test('Translator equals translate over randomized edit sequences', async () => {
       return { apiVersion: GW, kind: 'HTTPRoute', metadata: meta(`r${r}`, ns), spec: { parentRefs: [{ name: `gw${r % 2}`, namespace: 'infra' }], hostnames: [`r${r % 4}.example.com`], rules: [{ matches: [{ path: { type: 'PathPrefix', value: `/p${r % 3}` } }], backendRefs: refs.map((x) => ({ ...x })) }] } };
     };
     for (let r = 0; r < 10; r++) put(route(r));
+    // Route spec edits: matches, filters, backendRefs, timeouts; the attachment (parentRefs,
+    // hostnames) kept (incremental) or, now and then, changed too (a full run).
+    const parentChoices = [[{ name: 'gw0', namespace: 'infra' }], [{ name: 'gw1', namespace: 'infra' }], [{ name: 'gw2', namespace: 'infra' }], [{ name: 'gw0', namespace: 'infra' }, { name: 'gw2', namespace: 'infra' }], [{ name: 'gw0', namespace: 'infra', sectionName: 'wild' }]];
+    const httpMatch = (): Record<string, unknown> => ({
+      ...(random() < 0.8 ? { path: { type: pick(['Exact', 'PathPrefix', 'PathPrefix', 'RegularExpression']), value: pick(['/', '/p0', '/p1', '/p11', '/a/b']) } } : {}),
+      ...(random() < 0.3 ? { method: pick(['GET', 'POST']) } : {}),
+      ...(random() < 0.3 ? { headers: [{ name: 'x-a', value: '1' }, ...(random() < 0.5 ? [{ name: 'x-b', value: '2' }] : [])] } : {}),
+      ...(random() < 0.2 ? { queryParams: [{ name: 'q', value: '1' }] } : {}),
+    });
+    const filters = (): Record<string, unknown>[] => (random() < 0.6 ? [] : [pick([
+      { type: 'RequestHeaderModifier', requestHeaderModifier: { set: [{ name: 'x-set', value: pick(['a', 'b']) }] } },
+      { type: 'ResponseHeaderModifier', responseHeaderModifier: { remove: ['x-r'] } },
+      { type: 'RequestRedirect', requestRedirect: { statusCode: 301 } },
+      { type: 'ExtensionRef', extensionRef: { group: 'x.dev', kind: 'Y', name: 'z' } },
+    ])]);
+    const backendRefs = (): Record<string, unknown>[] => Array.from({ length: Math.floor(random() * 3) }, () => {
+      const i = Math.floor(random() * services);
+      return { name: svcName(i), ...(random() < 0.5 ? { namespace: nsOf(i) } : {}), port: pick([443, 80]), ...(random() < 0.3 ? { weight: pick([0, 1, 5]) } : {}) };
+    });
+    const editRoute = (kind: 'HTTPRoute' | 'GRPCRoute', r: number, keepAttachment: boolean): KubeObject => {
+      const ns = nsOf(r);
+      const old = objects.get(objectKey(kind, ns, `r${r}`)) as (KubeObject & { spec?: Record<string, unknown> }) | undefined;
+      const rules = Array.from({ length: random() < 0.1 ? 0 : 1 + Math.floor(random() * 3) }, () => kind === 'HTTPRoute'
+        ? {
+          ...(random() < 0.8 ? { matches: Array.from({ length: 1 + Math.floor(random() * 2) }, httpMatch) } : {}),
+          filters: filters(), backendRefs: backendRefs(),
+          ...(random() < 0.4 ? { timeouts: { request: pick(['1s', '2s', '0s']), ...(random() < 0.3 ? { backendRequest: '500ms' } : {}) } } : {}),
+        }
+        : {
+          ...(random() < 0.8 ? { matches: [{ method: { service: pick(['svc.A', 'svc.B']), ...(random() < 0.5 ? { method: pick(['Get', 'Put']) } : {}) } }] } : {}),
+          backendRefs: backendRefs(),
+        });
+      const attachment = keepAttachment && old
+        ? { parentRefs: old.spec?.['parentRefs'], hostnames: old.spec?.['hostnames'] }
+        : { parentRefs: pick(parentChoices), hostnames: pick([[`r${r % 4}.example.com`], [`r${(r + 1) % 4}.example.com`], ['x.example.com', `r${r % 4}.example.com`]]) };
+      return { apiVersion: GW, kind, metadata: meta(`r${r}`, ns, { generation: ++version }), spec: { ...attachment, rules } };
+    };
     let version = 0;
     const policy = (p: number, over: Record<string, unknown> = {}): KubeObject => {
       const s = p % services;
@@ -161,8 +206,11 @@ test('Translator equals translate over randomized edit sequences', async () => {
       };
     };
     for (let p = 0; p < 10; p++) put(policy(p));
+    // GRPCRoutes named like HTTPRoutes r0..r2 (same namespace/name: a precedence tie only the kind breaks).
+    for (let r = 0; r < 3; r++) put(editRoute('GRPCRoute', r, false));
 
     const steps: { snapshot: Snapshot; now: Date }[] = [];
+    const routeEdits: number[] = []; // steps that edited a route's spec, attachment kept
     const stored = new Map<string, { object: KubeObject }>();
     let last: Snapshot | undefined;
     const snap = (i: number): Snapshot => {
@@ -188,11 +236,19 @@ test('Translator equals translate over randomized edit sequences', async () => {
     for (let i = 1; i <= 40; i++) {
       const roll = random();
       const p = Math.floor(random() * 14);
-      if (roll < 0.45) put(policy(p)); // edit (or add) a policy
-      else if (roll < 0.55) objects.delete(objectKey('BackendTLSPolicy', nsOf(p % services), `p${p}`));
-      else if (roll < 0.7) put(caMap(pick(namespaces), pick(['ca', 'ca2']), pick([caA.certPem, caB.certPem, 'garbage', ''])));
-      else if (roll < 0.75) objects.delete(objectKey('ConfigMap', pick(namespaces), pick(['ca', 'ca2'])));
-      else if (roll < 0.85) put(route(Math.floor(random() * 12))); // forces a full run
+      if (roll < 0.35) put(policy(p)); // edit (or add) a policy
+      else if (roll < 0.42) objects.delete(objectKey('BackendTLSPolicy', nsOf(p % services), `p${p}`));
+      else if (roll < 0.52) put(caMap(pick(namespaces), pick(['ca', 'ca2']), pick([caA.certPem, caB.certPem, 'garbage', ''])));
+      else if (roll < 0.56) objects.delete(objectKey('ConfigMap', pick(namespaces), pick(['ca', 'ca2'])));
+      else if (roll < 0.62) put(route(Math.floor(random() * 12))); // the route as first written (or created: a full run)
+      else if (roll < 0.85) {
+        const kind = random() < 0.8 ? 'HTTPRoute' : 'GRPCRoute';
+        const r = Math.floor(random() * 10);
+        const keep = random() < 0.8;
+        const existed = objects.has(objectKey(kind, nsOf(r), `r${r}`));
+        put(editRoute(kind, r, keep));
+        if (keep && existed) routeEdits.push(i);
+      }
       else if (roll < 0.9) objects.delete(objectKey('HTTPRoute', nsOf(p), `r${p}`));
       else if (roll < 0.95) put(slice(p % services)); // endpoints moved (often to the same place)
       else if (roll < 0.97) objects.delete(objectKey('EndpointSlice', nsOf(p % services), `${svcName(p % services)}-1`));
@@ -200,10 +256,15 @@ test('Translator equals translate over randomized edit sequences', async () => {
       // else: nothing changed
       steps.push({ snapshot: snap(i), now: new Date(Date.parse(T0) + i * 60_000) });
     }
-    const { incremental, kept, renewed } = runBoth(steps, `seed ${seed}`);
+    const { incremental, kept, renewed, modes } = runBoth(steps, `seed ${seed}`);
+    routeEditSteps += routeEdits.length;
+    routeEditsIncremental += routeEdits.filter((i) => modes[i] === 'incremental').length;
     assert.ok(incremental > 10, `seed ${seed}: expected most steps incremental, got ${incremental}`);
     assert.ok(kept > renewed && renewed > 0, `seed ${seed}: expected most routes kept by identity and some renewed (kept ${kept}, renewed ${renewed})`);
   }
+  // Most in-place route edits took the incremental path (some fall back: rules to or from none).
+  console.log(`route spec edits: ${routeEditsIncremental} of ${routeEditSteps} incremental`);
+  assert.ok(routeEditsIncremental > routeEditSteps / 2, `route spec edits: ${routeEditsIncremental} of ${routeEditSteps} incremental`);
 });
 
 test('Translator equals translate over long runs of policy edits (layered statuses, compaction)', async () => {
@@ -291,4 +352,67 @@ test('Translator: an EndpointSlice edit is incremental and renews only the route
     } else assert.equal(r, before[i], `${r.route.name} is the previous object`);
   }
   assert.equal(b.ir.listeners[0]?.virtualHosts.filter((v, i) => v !== a.ir.listeners[0]?.virtualHosts[i]).length, 1);
+});
+
+test('Translator: a route matches-only edit is incremental, re-sorted like the reference; attachment edits run in full', () => {
+  const T0 = '2026-01-01T00:00:00Z';
+  const GW = 'gateway.networking.k8s.io/v1';
+  const meta = (name: string, namespace?: string, extra: Record<string, unknown> = {}): KubeObject['metadata'] =>
+    ({ name, ...(namespace ? { namespace } : {}), creationTimestamp: T0, generation: 1, ...extra });
+  const route = (i: number, spec: Record<string, unknown>): StoredObject => ({
+    object: { apiVersion: GW, kind: 'HTTPRoute', metadata: meta(`r${i}`, 'n', { creationTimestamp: `2026-01-0${1 + i}T00:00:00Z` }), spec: { parentRefs: [{ name: 'gw', namespace: 'infra' }], ...spec } },
+  });
+  const rule = (path: string, type = 'PathPrefix'): Record<string, unknown> => ({ matches: [{ path: { type, value: path } }], backendRefs: [{ name: 's', port: 80 }] });
+  const objects: StoredObject[] = [
+    { object: { apiVersion: GW, kind: 'GatewayClass', metadata: meta('lastmile'), spec: { controllerName: 'lastmile.dev/gateway-controller' } } },
+    { object: { apiVersion: GW, kind: 'Gateway', metadata: meta('gw', 'infra'), spec: { gatewayClassName: 'lastmile', listeners: [{ name: 'http', port: 8000, protocol: 'HTTP', allowedRoutes: { namespaces: { from: 'All' } } }] } } },
+    { object: { apiVersion: 'v1', kind: 'Service', metadata: meta('s', 'n'), spec: { ports: [{ name: 'http', port: 80, protocol: 'TCP' }] } } },
+    // r0 and r1 share a virtual host; r2 and r3 have their own.
+    route(0, { hostnames: ['shared.example.com'], rules: [rule('/a')] }),
+    route(1, { hostnames: ['shared.example.com'], rules: [rule('/bb')] }),
+    route(2, { hostnames: ['two.example.com'], rules: [rule('/')] }),
+    route(3, { hostnames: ['three.example.com'], rules: [rule('/')] }),
+  ];
+  let current = objects;
+  let snapshot = createSnapshot(objects, 1);
+  const t = createTranslator();
+  let prev = t.translate({ snapshot, now: new Date(T0) });
+  const step = (edited: StoredObject): TranslateResult => {
+    const name = edited.object.metadata.name;
+    current = current.map((o) => (o.object.kind === 'HTTPRoute' && o.object.metadata.name === name ? edited : o));
+    snapshot = updateSnapshot(snapshot, [edited], [], snapshot.version + 1) ?? createSnapshot(current, snapshot.version + 1);
+    const out = t.translate({ snapshot, now: new Date(T0), previousStatuses: prev.statuses });
+    assert.deepEqual(comparable(out), comparable(translate({ snapshot, now: new Date(T0), previousStatuses: prev.statuses })), `step ${snapshot.version} (${t.lastMode})`);
+    assertIdentity(prev.ir, out.ir, `step ${snapshot.version}`);
+    return out;
+  };
+  const hosts = (r: TranslateResult): Record<string, string[]> =>
+    Object.fromEntries(r.ir.listeners[0]?.virtualHosts.map((v) => [v.hostname, v.routes.map((x) => `${x.route.name}:${x.match.path.value}`)]) ?? []);
+  assert.deepEqual(hosts(prev)['shared.example.com'], ['r1:/bb', 'r0:/a']);
+
+  // Matches only: r0 now has an Exact match (first) and a longer prefix than r1's (before it).
+  let out = step(route(0, { hostnames: ['shared.example.com'], rules: [{ ...rule('/a/longer'), matches: [{ path: { type: 'PathPrefix', value: '/a/longer' } }, { path: { type: 'Exact', value: '/x' } }] }] }));
+  assert.equal(t.lastMode, 'incremental');
+  assert.deepEqual(hosts(out)['shared.example.com'], ['r0:/x', 'r0:/a/longer', 'r1:/bb']);
+  const vhosts = (r: TranslateResult): readonly unknown[] => r.ir.listeners[0]?.virtualHosts ?? [];
+  assert.equal(vhosts(out).filter((v) => !vhosts(prev).includes(v)).length, 1, 'only the shared virtual host is new');
+  prev = out;
+
+  // A timeout and a filter: incremental, same places.
+  out = step(route(0, { hostnames: ['shared.example.com'], rules: [{ ...rule('/a/longer'), timeouts: { request: '3s' }, filters: [{ type: 'RequestHeaderModifier', requestHeaderModifier: { set: [{ name: 'x', value: 'y' }] } }] }] }));
+  assert.equal(t.lastMode, 'incremental');
+  prev = out;
+
+  // r2 alone in its virtual host loses its rules: the virtual host goes (a full run).
+  out = step(route(2, { hostnames: ['two.example.com'], rules: [] }));
+  assert.equal(t.lastMode, 'full');
+  assert.equal(hosts(out)['two.example.com'], undefined);
+  prev = out;
+
+  // Hostnames or parentRefs changed: attachment may change, a full run.
+  out = step(route(3, { hostnames: ['other.example.com'], rules: [rule('/')] }));
+  assert.equal(t.lastMode, 'full');
+  prev = out;
+  out = step(route(1, { hostnames: ['shared.example.com'], parentRefs: [{ name: 'gw', namespace: 'infra', sectionName: 'http' }], rules: [rule('/bb')] }));
+  assert.equal(t.lastMode, 'full');
 });

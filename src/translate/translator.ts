@@ -1,6 +1,7 @@
 /**
  * A long-lived translator that reuses the previous translation when only BackendTLSPolicies,
- * ConfigMaps, EndpointSlices or Services changed: the edit lastmile exists for (a policy's
+ * ConfigMaps, EndpointSlices, Services or routes edited in place (routeEditInPlace: same
+ * parentRefs, hostnames and creationTimestamp) changed: the edit lastmile exists for (a policy's
  * hostname, SANs or CA; a CA bundle rotated) and the most frequent change in a real cluster (an
  * EndpointSlice update on every pod rollout). The plain `translate(input)` stays the reference:
  * `createTranslator().translate(x)` returns a result deep-equal to `translate(x)` for every input
@@ -16,15 +17,20 @@
  * Services or EndpointSlices.
  *
  * How: the changed objects give a set of Services (a policy's targets, a ConfigMap's policies'
- * targets, a changed Service, a changed EndpointSlice's Service by its label, before and after);
- * it is closed over "policies targeting them" and "routes referring to them" (and their Services
- * in turn). The reference translate runs on a small snapshot holding that closure plus every
- * GatewayClass, Gateway, ReferenceGrant, Secret and ConfigMap, and its results for those
- * policies and routes are spliced into the previous result: their statuses replace the previous
- * ones, their RouteIRs replace the previous RouteIRs at the same places (precedence does not
- * depend on backends), and policy diagnostics are swapped. Anything outside that case (another
- * kind changed, a caller passing statuses that are not this translator's last, a closure too
- * large to be worth it, a splice that does not line up) falls back to the full translate.
+ * targets, a changed Service, a changed EndpointSlice's Service by its label, before and after;
+ * an edited route's backendRefs, before and after, and the route itself); it is closed over
+ * "policies targeting them" and "routes referring to them" (and their Services in turn). The
+ * reference translate runs on a small snapshot holding that closure plus every GatewayClass,
+ * Gateway, ReferenceGrant, Secret and ConfigMap, and its results for those policies and routes
+ * are spliced into the previous result: their statuses replace the previous ones, their
+ * RouteIRs replace the previous RouteIRs at the same places (precedence does not depend on
+ * backends), and policy diagnostics are swapped. The virtual hosts holding an edited route are
+ * rebuilt instead and re-sorted in the reference's order (sortRoutes): its matches, so its
+ * RouteIRs and their precedence, may have changed; its virtual hosts may not (same parentRefs
+ * and hostnames), nor the Gateways' attachedRoutes. Anything outside that case (another kind
+ * changed, a route created, deleted or re-attached, a caller passing statuses that are not this
+ * translator's last, a closure too large to be worth it, a splice that does not line up, such
+ * as a route whose rules went to or from none) falls back to the full translate.
  *
  * Either way, the new IR is then interned against the previous one (intern.ts): every listener,
  * virtual host and route deep-equal to the previous one at the same place is the previous
@@ -34,12 +40,13 @@
 import { objectKey } from '../api/meta.ts';
 import type { BackendTLSPolicy, GRPCRoute, HTTPRoute } from '../api/gateway-api.ts';
 import type { EndpointSlice } from '../api/core.ts';
-import type { GatewayIR, ListenerIR, RouteIR, VirtualHostIR } from '../ir/types.ts';
 import { createSnapshot } from '../store/create-snapshot.ts';
 import type { Snapshot, StoredObject } from '../store/snapshot.ts';
 import type { Diagnostic } from '../validation/diagnostic.ts';
 import { compareDiagnostics } from './diagnostic-order.ts';
-import { translate } from './index.ts';
+import { translate, translateRanked } from './index.ts';
+import { precedenceOf, spliceIr } from './splice-ir.ts';
+import { isDeepStrictEqual } from 'node:util';
 import type { ComputedStatus, TranslateInput, TranslateResult } from './types.ts';
 import { ROUTE_KINDS, Relations, policyServices, routeServices, sliceService } from './relations.ts';
 import { LayeredMap, MAX_REPLACED } from './layered-map.ts';
@@ -48,7 +55,7 @@ import { internIr } from './intern.ts';
 /** Every kind translation reads (src/translate/**: snapshot.list and snapshot.get). */
 const KINDS = ['GatewayClass', 'Gateway', 'HTTPRoute', 'GRPCRoute', 'ReferenceGrant', 'BackendTLSPolicy', 'Service', 'EndpointSlice', 'ConfigMap', 'Secret'] as const;
 /** Kinds whose changes the incremental path handles; any other change is a full translation. */
-const INCREMENTAL_KINDS: ReadonlySet<string> = new Set(['BackendTLSPolicy', 'ConfigMap', 'EndpointSlice', 'Service']);
+const INCREMENTAL_KINDS: ReadonlySet<string> = new Set(['BackendTLSPolicy', 'ConfigMap', 'EndpointSlice', 'Service', ...ROUTE_KINDS]);
 
 export interface Translator {
   /** Same contract and same result as `translate(input)`. */
@@ -197,7 +204,17 @@ function tryIncremental(prevInput: TranslateInput, prev: TranslateResult, input:
   const changedConfigMaps = changed['ConfigMap'] ?? [];
   const changedSlices = changed['EndpointSlice'] ?? [];
   const changedServices = changed['Service'] ?? [];
+  const changedRoutes = ROUTE_KINDS.flatMap((k) => changed[k] ?? []);
   if (Object.keys(changed).length === 0) return undefined; // same input: a full run is the simple answer
+  // Route edits: only those that leave attachment alone (routeEditInPlace), else a full run.
+  const editedRoutes: { old: StoredObject<HTTPRoute | GRPCRoute>; now: StoredObject<HTTPRoute | GRPCRoute> }[] = [];
+  for (const key of changedRoutes) {
+    const [kind, ns, name] = key.split('/') as [string, string, string];
+    const old = before.get<HTTPRoute | GRPCRoute>(kind, ns, name);
+    const now = after.get<HTTPRoute | GRPCRoute>(kind, ns, name);
+    if (!old || !now || !routeEditInPlace(old.object, now.object)) return undefined;
+    editedRoutes.push({ old, now });
+  }
 
   // The policies whose outcome can change, old and new versions.
   const affectedPolicies = new Set(changedPolicies.map(nsName));
@@ -221,7 +238,7 @@ function tryIncremental(prevInput: TranslateInput, prev: TranslateResult, input:
       if (svc !== undefined) affectedServices.push(svc);
     }
   }
-  const rel = relations.current?.snapshot === before && relations.current.advance(after, affectedPolicies, changedSlices.map(nsName))
+  const rel = relations.current?.snapshot === before && relations.current.advance(after, affectedPolicies, changedSlices.map(nsName), changedRoutes)
     ? relations.current
     : (relations.current = new Relations(after));
 
@@ -256,6 +273,15 @@ function tryIncremental(prevInput: TranslateInput, prev: TranslateResult, input:
     pickPolicy(key);
   }
   reach(affectedServices);
+  // An edited route: its new version, and every Service it sent traffic to before or sends to
+  // now (policy ancestors count the Gateways routes reach a Service through).
+  for (const { old, now } of editedRoutes) {
+    reach(routeServices(old.object));
+    if (!pickedRoutes.has(now)) {
+      pickedRoutes.add(now);
+      reach(routeServices(now.object));
+    }
+  }
   for (let svc = queue.pop(); svc !== undefined; svc = queue.pop()) {
     for (const key of rel.policies.get(svc) ?? []) pickPolicy(key);
     for (const s of rel.routes.get(svc) ?? []) {
@@ -275,7 +301,7 @@ function tryIncremental(prevInput: TranslateInput, prev: TranslateResult, input:
     if (s) objects.push(s);
     for (const slice of rel.slices.get(svc) ?? []) objects.push(slice);
   }
-  const sub = translate({ ...input, snapshot: createSnapshot(objects, after.version) });
+  const { result: sub, gatewayRanks } = translateRanked({ ...input, snapshot: createSnapshot(objects, after.version) });
 
   // Keys whose statuses and diagnostics come from the small run.
   const owned = new Set<string>();
@@ -283,55 +309,24 @@ function tryIncremental(prevInput: TranslateInput, prev: TranslateResult, input:
   for (const s of pickedPolicies.values()) owned.add(keyOf(s));
   for (const s of pickedRoutes) owned.add(keyOf(s));
 
-  const ir = spliceIr(prev.ir, sub.ir, new Set([...pickedRoutes].map(keyOf)));
+  const edited = editedRoutes.length === 0 ? undefined : { keys: new Set(changedRoutes), order: precedenceOf(after, gatewayRanks) };
+  const ir = spliceIr(prev.ir, sub.ir, new Set([...pickedRoutes].map(keyOf)), edited);
   if (!ir) return undefined;
   return { ir, statuses: spliceStatuses(prev.statuses, sub.statuses, owned), diagnostics: spliceDiagnostics(prev.diagnostics, sub.diagnostics, owned) };
 }
 
-/** Where a RouteIR sits: socket, virtual host, route match, Gateway. */
-function placeKey(listener: string, hostname: string, r: RouteIR): string {
-  return `${listener}|${hostname}|${r.name}|${r.gateway.namespace}/${r.gateway.name}`;
-}
-
-function routeKey(r: RouteIR): string {
-  return objectKey(r.route.kind, r.route.namespace, r.route.name);
-}
-
-/** The previous IR with the RouteIRs of `routes` taken from `sub`; undefined when they do not line up. */
-function spliceIr(prev: GatewayIR, sub: GatewayIR, routeKeys: ReadonlySet<string>): GatewayIR | undefined {
-  // Route names first: a Set lookup per RouteIR instead of a key string per RouteIR (40k at N = 10k).
-  const names = new Set([...routeKeys].map((k) => k.slice(k.lastIndexOf('/') + 1)));
-  const routes = { size: routeKeys.size, has: (r: RouteIR): boolean => names.has(r.route.name) && routeKeys.has(routeKey(r)) };
-  const fresh = new Map<string, RouteIR>();
-  for (const l of sub.listeners) for (const vh of l.virtualHosts) for (const r of vh.routes) fresh.set(placeKey(l.name, vh.hostname, r), r);
-  if (prev.listeners.length !== sub.listeners.length) return undefined;
-  let used = 0;
-  let missing = false;
-  const listeners = prev.listeners.map((l, li): ListenerIR => {
-    const subListener = sub.listeners[li];
-    if (l.name !== subListener?.name) missing = true;
-    // Only the virtual hosts where the small run placed routes can hold the recomputed routes:
-    // where a route's RouteIRs go depends on the route and the Gateways alone, both unchanged.
-    const touched = new Set(subListener?.virtualHosts.map((vh) => vh.hostname));
-    if (touched.size === 0) return l;
-    let changed = false;
-    const virtualHosts = l.virtualHosts.map((vh): VirtualHostIR => {
-      if (!touched.has(vh.hostname) || !vh.routes.some(routes.has)) return vh;
-      changed = true;
-      const replaced = vh.routes.map((r): RouteIR => {
-        if (!routes.has(r)) return r;
-        const next = fresh.get(placeKey(l.name, vh.hostname, r));
-        if (next) used++;
-        else missing = true;
-        return next ?? r;
-      });
-      return Object.freeze({ hostname: vh.hostname, routes: Object.freeze(replaced) });
-    });
-    return changed ? Object.freeze({ ...l, virtualHosts: Object.freeze(virtualHosts) }) : l;
-  });
-  // Every place of a recomputed route must get a fresh RouteIR, and every fresh one a place.
-  if (missing || used !== fresh.size) return undefined;
-  return Object.freeze({ listeners: Object.freeze(listeners) });
+/**
+ * Whether a route edit leaves where the route attaches alone: same parentRefs and hostnames
+ * (Gateway API attachment: listener selection, attachedRoutes, hostname intersection, so the
+ * Gateways' statuses and the virtual hosts holding the route) and the same creationTimestamp
+ * (the route's place in precedence ties). Its matches, filters, backendRefs and timeouts may
+ * differ: those reach only the route's own statuses and RouteIRs, and, through its Services,
+ * the policies and routes the closure picks.
+ */
+function routeEditInPlace(old: HTTPRoute | GRPCRoute, now: HTTPRoute | GRPCRoute): boolean {
+  return old.metadata.creationTimestamp === now.metadata.creationTimestamp
+    && isDeepStrictEqual(old.spec?.parentRefs, now.spec?.parentRefs)
+    && isDeepStrictEqual(old.spec?.hostnames, now.spec?.hostnames);
 }
 
 function spliceStatuses(

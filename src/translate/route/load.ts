@@ -9,7 +9,8 @@ import { convertFilters, type FilterResult } from './filters.ts';
 import { grpcMatch, httpMatch } from './matching.ts';
 import type { BackendRefModel, RouteModel, RuleModel } from './model.ts';
 
-function routeTime(route: HTTPRoute | GRPCRoute): number {
+/** A route's creationTimestamp in ms, Infinity when unknown (the precedence key's routeTime). */
+export function routeTime(route: HTTPRoute | GRPCRoute): number {
   const t = Date.parse(route.metadata.creationTimestamp ?? '');
   return Number.isNaN(t) ? Number.POSITIVE_INFINITY : t;
 }
