@@ -86,6 +86,10 @@ export interface GatewayCore {
 
 export const DEFAULT_ADMIN_ADDRESS = '127.0.0.1:9901';
 
+function round1(ms: number): number {
+  return Math.round(ms * 10) / 10;
+}
+
 /** Live state the admin API reads. */
 class ServeState {
   ready = false;
@@ -185,6 +189,7 @@ export async function startGatewayCore(options: CoreOptions, hooks: CoreHooks = 
 
   const applySnapshot = async (snapshot: Snapshot, info: ApplyInfo = {}): Promise<TranslateResult | undefined> => {
     const started = info.started ?? performance.now();
+    const translating = performance.now();
     let result: TranslateResult;
     try {
       result = translator.translate({ snapshot, now: new Date(), previousStatuses: state.statuses, ...(options.bindAddress !== undefined ? { defaultAddress: options.bindAddress } : {}) });
@@ -195,7 +200,9 @@ export async function startGatewayCore(options: CoreOptions, hooks: CoreHooks = 
     }
     // Program the data plane first: what follows (diagnostics, admin state, the log line) is not
     // needed by traffic and must not delay the swap (issue "Performance": edit -> traffic).
+    const applying = performance.now();
     const reconciled = await dataplane.apply(result.ir);
+    const applied = performance.now();
     // The incremental translator hands back the same diagnostics array when none changed.
     if (result.diagnostics !== state.translateDiagnostics) logNew(log, state.translateDiagnostics, result.diagnostics, 'translate');
     state.translateDiagnostics = result.diagnostics;
@@ -221,6 +228,10 @@ export async function startGatewayCore(options: CoreOptions, hooks: CoreHooks = 
         closed: reconciled.closed,
         failedListeners: reconciled.failed.map((f) => `${f.listener} ${f.code}`),
         ms: Math.round(performance.now() - started),
+        // Where a slow reload went: reading the sources, translating, programming the data plane.
+        loadMs: round1(translating - started),
+        translateMs: round1(applying - translating),
+        applyMs: round1(applied - applying),
       },
       loadErrors ? 'configuration programmed without the objects that have errors (their last good versions keep serving)' : 'configuration programmed',
     );

@@ -108,6 +108,12 @@ describe('hot reload through the real gateway process', () => {
     const failed = samples.filter((s) => s.status !== 200);
     assert.ok(samples.length >= 20, `enough traffic (${samples.length} requests)`);
     assert.deepEqual(failed, [], 'no request fails during an overlap rotation');
+    // Each reload's log line says where its time went.
+    const reloads = gw.logs.filter((l) => l.msg === 'configuration programmed');
+    assert.ok(reloads.length >= 3, `a line per reload (${reloads.length})`);
+    for (const l of reloads) {
+      for (const f of ['ms', 'loadMs', 'translateMs', 'applyMs']) assert.equal(typeof l[f], 'number', `${f} in ${JSON.stringify(l)}`);
+    }
     assert.ok(samples.some((s) => s.phase === 'B'), 'traffic flowed after the rotation');
   });
 
