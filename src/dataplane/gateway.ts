@@ -10,7 +10,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { errorStatus } from '../errors.ts';
-import type { DirectResponseIR, GatewayIR } from '../ir/types.ts';
+import type { DirectResponseIR, GatewayIR, RouteIR } from '../ir/types.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { GatewayMetrics, RequestMetrics } from '../observability/metrics.ts';
 import { CertificateExpiryRecorder } from '../observability/certificates.ts';
@@ -18,6 +18,7 @@ import { applyHeaderModifier, buildUpstreamHeaders, isUpgradeRequest, type Outgo
 import { redirectLocation } from './filters/redirect.ts';
 import { rewritePath, withQuery } from './filters/rewrite.ts';
 import { hostWithoutPort } from './router/hosts.ts';
+import { diffRoutes } from './router/ir-diff.ts';
 import { parseTarget } from './router/path.ts';
 import { compileRouter, type BindMetrics, type CompiledBackend, type CompiledRoute, type CompiledRouter } from './router/router.ts';
 import type { ClientRequest, ClientResponse, Listener, ListenerOptions } from './server/listener.ts';
@@ -153,7 +154,11 @@ export class DataPlane {
    */
   async apply(ir: GatewayIR): Promise<ReconcileResult> {
     this.#engine.update(ir);
-    this.#router = compileRouter(ir, this.#bind, this.#router);
+    const previous = this.#router;
+    this.#router = compileRouter(ir, this.#bind, previous);
+    // After the compile bound the new routes' metrics: routes that left the IR give theirs back
+    // (the same walk of changed routes the compile did; a pair still used elsewhere stays).
+    diffRoutes(previous.ir, ir, { removed: (r) => this.#releaseMetrics(r), added: () => undefined });
     this.#certificates.record(ir);
     const result = await this.#listeners.reconcile(ir.listeners);
     for (const f of result.failed) {
@@ -164,6 +169,12 @@ export class DataPlane {
       this.#log.error({ listener: e.listener, certificate: e.source }, `listener ${e.listener}: certificate ${e.source} could not be loaded: ${e.message}`);
     }
     return result;
+  }
+
+  /** Undoes the metric binds compileRoute (router.ts) made for one route: its own pair and one per backend. */
+  #releaseMetrics(r: RouteIR): void {
+    this.#metrics.releaseRequest(r.name, '');
+    for (const wb of r.backends) this.#metrics.releaseRequest(r.name, wb.backend.name);
   }
 
   /** Graceful shutdown: stop accepting, let in-flight requests finish within the deadline, close pools. */

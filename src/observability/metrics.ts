@@ -129,7 +129,27 @@ export class GatewayMetrics {
       bound = new BoundRequestMetrics(route, backend, DURATION_BUCKETS);
       this.#bound.set(key, bound);
     }
+    bound.refs++;
     return bound;
+  }
+
+  /**
+   * One compiled route stopped using the pair (its route left the IR). When none uses it any
+   * more its series leave /metrics, so a cluster whose routes come and go does not grow the
+   * exposition forever; a pair bound again later starts from zero (a counter reset, which
+   * Prometheus' rate() handles). A request still in flight on the old route counts into the
+   * detached object and is lost from the exposition, never misattributed.
+   */
+  releaseRequest(route: string, backend: string): void {
+    const key = `${route}\u0000${backend}`;
+    const bound = this.#bound.get(key);
+    if (bound === undefined) return;
+    if (--bound.refs <= 0) this.#bound.delete(key);
+  }
+
+  /** The (route, backend) pairs that have request series now, as `route backend` keys (tests, debugging). */
+  boundRequestPairs(): string[] {
+    return [...this.#bound.values()].map((b) => `${b.route} ${b.backend}`);
   }
 
   /** The text exposition of every metric. */

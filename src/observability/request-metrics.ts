@@ -26,6 +26,8 @@ export class BoundRequestMetrics {
   readonly buckets: Float64Array;
   sum = 0;
   count = 0;
+  /** How many compiled routes use this pair (GatewayMetrics.bindRequest / releaseRequest). */
+  refs = 0;
 
   constructor(route: string, backend: string, bounds: readonly number[]) {
     this.route = route;
