@@ -7,20 +7,17 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { createCa } from '../../src/pki/generate.ts';
 import { defaulted } from '../fake-apiserver/defaulted.ts';
 import { FakeApiFailure, FakeApiServer } from '../fake-apiserver/server.ts';
 import { backendTlsPolicy, caConfigMap, gateway, gatewayClass, httpRoute, serviceWithEndpoints } from '../helpers/manifests.ts';
 import { eventually, freePort, request } from '../helpers/net.ts';
+import { startFakeCluster, spawnKubernetesServe, type ServeChild } from '../helpers/kubernetes-serve.ts';
 import { startTlsEchoBackend, type TlsEchoBackend } from '../helpers/tls-echo-backend.ts';
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const NODE = join(ROOT, 'node_modules', '.bin', 'node');
 const OURS = 'lastmile.dev/gateway-controller';
 const FOREIGN = 'example.com/other-controller';
 const TOKEN = 'e2e-token';
@@ -31,35 +28,11 @@ interface Ancestor {
   conditions: { type: string; status: string; reason: string; observedGeneration?: number }[];
 }
 
-function kubeconfig(server: string, caPem: string): string {
-  return [
-    'apiVersion: v1',
-    'kind: Config',
-    'clusters:',
-    '  - name: fake',
-    '    cluster:',
-    `      server: ${server}`,
-    `      certificate-authority-data: ${Buffer.from(caPem).toString('base64')}`,
-    'users:',
-    '  - name: lastmile',
-    '    user:',
-    `      token: ${TOKEN}`,
-    'contexts:',
-    '  - name: fake',
-    '    context: { cluster: fake, user: lastmile }',
-    'current-context: fake',
-    '',
-  ].join('\n');
-}
-
 describe('serve --provider kubernetes, the real process against a fake API server', () => {
   let dir: string;
   let api: FakeApiServer;
   let backend: TlsEchoBackend;
-  let child: ChildProcess;
-  let exited: Promise<number | null>;
-  let stderr = '';
-  let stdout = '';
+  let gw: ServeChild;
   let adminUrl: string;
   let port: number;
 
@@ -68,9 +41,8 @@ describe('serve --provider kubernetes, the real process against a fake API serve
     const backendCa = await createCa({ commonName: 'k8s e2e backend CA' });
     const leaf = await backendCa.issue({ dnsNames: ['backend.test'] });
     backend = await startTlsEchoBackend({ certPem: leaf.certPem, keyPem: leaf.keyPem });
-    const apiCa = await createCa({ commonName: 'fake kube-apiserver CA' });
-    const apiCert = await apiCa.issue({ dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'] });
-    api = await FakeApiServer.start({ tls: { cert: apiCert.certPem, key: apiCert.keyPem }, token: TOKEN });
+    let kubeconfigPath: string;
+    ({ api, kubeconfig: kubeconfigPath } = await startFakeCluster(dir, TOKEN));
     port = await freePort();
     const objects = [
       gatewayClass(),
@@ -91,39 +63,24 @@ describe('serve --provider kubernetes, the real process against a fake API serve
       conditions: [{ type: 'Accepted', status: 'True', reason: 'Accepted', observedGeneration: 1 }],
     };
     api.update({ ...policy, status: { ancestors: [foreign] } }, 'status');
-    await writeFile(join(dir, 'kubeconfig'), kubeconfig(api.url, apiCa.certPem));
 
     // The initial list of BackendTLSPolicies fails until the test lets it through: readiness must wait.
     api.addHook((r) => (r.method === 'GET' && r.path.endsWith('/backendtlspolicies') ? new FakeApiFailure(503, 'ServiceUnavailable', 'not yet') : undefined));
 
     const adminPort = await freePort();
     adminUrl = `http://127.0.0.1:${adminPort}`;
-    const env: NodeJS.ProcessEnv = { ...process.env, NODE_NO_WARNINGS: '1' };
-    for (const name of ['KUBECONFIG', 'POD_NAME', 'POD_NAMESPACE']) delete env[name];
-    child = spawn(
-      NODE,
-      [join(ROOT, 'src', 'main.ts'), 'serve', '--provider', 'kubernetes', '--kubeconfig', join(dir, 'kubeconfig'), '--lease-namespace', 'lastmile-system', '--identity', 'e2e-replica', '--admin-address', `127.0.0.1:${adminPort}`, '--bind-address', '127.0.0.1', '--log-level', 'info'],
-      { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env },
-    );
-    child.stdout?.setEncoding('utf8');
-    child.stdout?.on('data', (c: string) => (stdout += c));
-    child.stderr?.setEncoding('utf8');
-    child.stderr?.on('data', (c: string) => (stderr += c));
-    exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+    gw = spawnKubernetesServe(kubeconfigPath, ['--lease-namespace', 'lastmile-system', '--identity', 'e2e-replica', '--admin-address', `127.0.0.1:${adminPort}`, '--bind-address', '127.0.0.1', '--log-level', 'info']);
   });
 
   after(async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGKILL');
-      await exited;
-    }
+    await gw.kill();
     await backend.close();
     await api.close();
     await rm(dir, { recursive: true, force: true });
   });
 
   const alive = (): void => {
-    if (child.exitCode !== null) throw new Error(`gateway exited with ${child.exitCode}: ${stderr}\n${stdout.slice(-3000)}`);
+    if (gw.child.exitCode !== null) throw new Error(`gateway exited with ${gw.child.exitCode}: ${gw.stderr()}\n${gw.stdout().slice(-3000)}`);
   };
 
   test('not ready while an initial list fails; ready once every list is in and the snapshot is programmed', async () => {
@@ -212,16 +169,16 @@ describe('serve --provider kubernetes, the real process against a fake API serve
   });
 
   test('SIGTERM: exits 0 and releases the status Lease', async () => {
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-    const code = await exited;
+    gw.child.kill('SIGTERM');
+    const timer = setTimeout(() => gw.child.kill('SIGKILL'), 15_000);
+    const code = await gw.exited;
     clearTimeout(timer);
-    assert.equal(code, 0, stderr);
+    assert.equal(code, 0, gw.stderr());
     const lease = api.get('Lease', 'lastmile-system', 'lastmile-status-writer').spec as { holderIdentity?: string };
     assert.equal(lease.holderIdentity, undefined, 'released on shutdown');
-    assert.match(stderr, /serving from the Kubernetes API \(all namespaces\)/);
-    assert.match(stderr, /listening on HTTP/);
-    const logs = stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { msg?: string });
+    assert.match(gw.stderr(), /serving from the Kubernetes API \(all namespaces\)/);
+    assert.match(gw.stderr(), /listening on HTTP/);
+    const logs = gw.stdout().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { msg?: string });
     assert.ok(logs.some((l) => l.msg === 'this replica now writes status'));
     assert.ok(logs.some((l) => l.msg === 'initial cluster configuration programmed; ready'));
   });

@@ -6,32 +6,19 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { createCa } from '../../src/pki/generate.ts';
 import { defaulted } from '../fake-apiserver/defaulted.ts';
 import { FakeApiServer } from '../fake-apiserver/server.ts';
 import { backendTlsPolicy, caConfigMap, gateway, gatewayClass, httpRoute, serviceWithEndpoints } from '../helpers/manifests.ts';
 import { eventually, freePort, request } from '../helpers/net.ts';
+import { startFakeCluster, spawnKubernetesServe, type ServeChild } from '../helpers/kubernetes-serve.ts';
 import { startTlsEchoBackend, type TlsEchoBackend } from '../helpers/tls-echo-backend.ts';
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const NODE = join(ROOT, 'node_modules', '.bin', 'node');
 const TOKEN = 'workers-token';
 const IDENTITY = 'workers-replica';
-
-function kubeconfig(server: string, caPem: string): string {
-  return `apiVersion: v1
-kind: Config
-clusters: [{ name: fake, cluster: { server: '${server}', certificate-authority-data: ${Buffer.from(caPem).toString('base64')} } }]
-users: [{ name: lastmile, user: { token: ${TOKEN} } }]
-contexts: [{ name: fake, context: { cluster: fake, user: lastmile } }]
-current-context: fake
-`;
-}
 
 interface KubeDebug {
   identity: string;
@@ -43,10 +30,9 @@ interface KubeDebug {
 describe('serve --provider kubernetes --workers 2', () => {
   let dir: string;
   let api: FakeApiServer;
+  let kubeconfigPath: string;
   let backend: TlsEchoBackend;
-  let child: ChildProcess;
-  let exited: Promise<number | null>;
-  let stderr = '';
+  let gw: ServeChild;
   let adminUrl: string;
   let port: number;
   const debug = async (worker: number): Promise<KubeDebug> => (await (await fetch(`${adminUrl}/debug/kubernetes?worker=${worker}`)).json()) as KubeDebug;
@@ -57,9 +43,7 @@ describe('serve --provider kubernetes --workers 2', () => {
     const backendCa = await createCa({ commonName: 'k8s workers backend CA' });
     const leaf = await backendCa.issue({ dnsNames: ['backend.test'] });
     backend = await startTlsEchoBackend({ certPem: leaf.certPem, keyPem: leaf.keyPem });
-    const apiCa = await createCa({ commonName: 'fake kube-apiserver CA' });
-    const apiCert = await apiCa.issue({ dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'] });
-    api = await FakeApiServer.start({ tls: { cert: apiCert.certPem, key: apiCert.keyPem }, token: TOKEN });
+    ({ api, kubeconfig: kubeconfigPath } = await startFakeCluster(dir, TOKEN));
     port = await freePort();
     for (const object of [
       gatewayClass(),
@@ -71,26 +55,13 @@ describe('serve --provider kubernetes --workers 2', () => {
     ]) {
       api.create(defaulted(object));
     }
-    await writeFile(join(dir, 'kubeconfig'), kubeconfig(api.url, apiCa.certPem));
     const adminPort = await freePort();
     adminUrl = `http://127.0.0.1:${adminPort}`;
-    const env: NodeJS.ProcessEnv = { ...process.env, NODE_NO_WARNINGS: '1' };
-    for (const name of ['KUBECONFIG', 'POD_NAME', 'POD_NAMESPACE']) delete env[name];
-    child = spawn(
-      NODE,
-      [join(ROOT, 'src', 'main.ts'), 'serve', '--provider', 'kubernetes', '--kubeconfig', join(dir, 'kubeconfig'), '--lease-namespace', 'lastmile-system', '--identity', IDENTITY, '--admin-address', `127.0.0.1:${adminPort}`, '--bind-address', '127.0.0.1', '--log-level', 'warn', '--workers', '2'],
-      { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'], env },
-    );
-    child.stderr?.setEncoding('utf8');
-    child.stderr?.on('data', (c: string) => (stderr += c));
-    exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+    gw = spawnKubernetesServe(kubeconfigPath, ['--lease-namespace', 'lastmile-system', '--identity', IDENTITY, '--admin-address', `127.0.0.1:${adminPort}`, '--bind-address', '127.0.0.1', '--log-level', 'warn', '--workers', '2']);
   });
 
   after(async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGKILL');
-      await exited;
-    }
+    await gw.kill();
     await backend.close();
     await api.close();
     await rm(dir, { recursive: true, force: true });
@@ -98,7 +69,7 @@ describe('serve --provider kubernetes --workers 2', () => {
 
   test('ready with both workers; only worker 0 writes status, under the replica identity', async () => {
     await eventually(async () => {
-      if (child.exitCode !== null) throw new Error(`exited ${child.exitCode}: ${stderr}`);
+      if (gw.child.exitCode !== null) throw new Error(`exited ${gw.child.exitCode}: ${gw.stderr()}`);
       return (await fetch(`${adminUrl}/readyz`)).status === 200 ? true : undefined;
     }, 20_000, '/readyz 200');
     const [w0, w1] = [await debug(0), await debug(1)];
@@ -131,11 +102,11 @@ describe('serve --provider kubernetes --workers 2', () => {
   });
 
   test('SIGTERM: exits 0 and the Lease is released', async () => {
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-    const code = await exited;
+    gw.child.kill('SIGTERM');
+    const timer = setTimeout(() => gw.child.kill('SIGKILL'), 15_000);
+    const code = await gw.exited;
     clearTimeout(timer);
-    assert.equal(code, 0, stderr);
+    assert.equal(code, 0, gw.stderr());
     assert.equal(holder(), undefined);
   });
 });
@@ -145,15 +116,11 @@ test('serve --provider kubernetes --workers 2 with a kubeconfig that cannot load
   try {
     await writeFile(join(dir, 'kubeconfig'), 'apiVersion: v1\nkind: Config\nclusters: [}\n');
     const adminPort = await freePort();
-    const env: NodeJS.ProcessEnv = { ...process.env, NODE_NO_WARNINGS: '1' };
-    delete env.KUBECONFIG;
-    const bad = spawn(NODE, [join(ROOT, 'src', 'main.ts'), 'serve', '--provider', 'kubernetes', '--kubeconfig', join(dir, 'kubeconfig'), '--admin-address', `127.0.0.1:${adminPort}`, '--log-level', 'silent', '--workers', '2'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'], env });
-    let err = '';
-    bad.stderr.setEncoding('utf8');
-    bad.stderr.on('data', (c: string) => (err += c));
-    const timer = setTimeout(() => bad.kill('SIGKILL'), 15_000);
-    const code = await new Promise<number | null>((resolve) => bad.once('exit', (c) => resolve(c)));
+    const bad = spawnKubernetesServe(join(dir, 'kubeconfig'), ['--admin-address', `127.0.0.1:${adminPort}`, '--log-level', 'silent', '--workers', '2']);
+    const timer = setTimeout(() => bad.child.kill('SIGKILL'), 15_000);
+    const code = await bad.exited;
     clearTimeout(timer);
+    const err = bad.stderr();
     assert.equal(code, 1, err);
     assert.match(err, /^error: cannot load kubeconfig /m);
     assert.match(err, /lastmile: worker \d exited \(code 1\) before it started; stopping\n/);
