@@ -13,8 +13,7 @@
  * Everything is loopback and bounded: a fixed number of workers, a request cap and a deadline.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
+import { createWriteStream, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { createServer as createHttpsServer, type Server } from 'node:https';
 import { createServer as createNetServer } from 'node:net';
@@ -238,7 +237,13 @@ export async function runTraffic(g: GeneratedConfig, edited: readonly Target[], 
       });
       const start = performance.now();
       current = { target, sni: edit.sni, start, seen: () => seen() };
-      await writeFile(edit.file, edit.content);
+      // Written synchronously: an in-place save truncates the file and then writes it, and with
+      // the promise API each step waits for this process's event loop, which the load saturates.
+      // The file then stayed empty for longer than the watcher's debounce, the gateway read it
+      // empty (keeps its objects, warns "empty_file") and reloaded again when the bytes came: the
+      // latency measured this process, not the gateway. An editor's save is truncate + write
+      // back to back, as here.
+      writeFileSync(edit.file, edit.content);
       const ok = await observed;
       const end = performance.now();
       current = undefined;
