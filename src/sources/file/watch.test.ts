@@ -150,9 +150,41 @@ test('a file created then deleted between two rescans is reported deleted (the r
       await rm(join(dir, 't.yaml'));
       const elapsed = await deleted;
       assert.ok(elapsed < 2500, `took ${elapsed} ms`);
+      // Only a file changed: the rescan names it, so the caller reads that file only.
+      assert.deepEqual(w.last()?.paths, [join(dir, 't.yaml')]);
     } finally {
       w.watcher.close();
     }
+  });
+});
+
+test('edits during rescans are reported by name: a rescan leaves the files events named to them', async () => {
+  await withDir(async (dir) => {
+    // Enough files that each rescan takes a while, and rescans back to back, so that most
+    // edits land while one is listing (it used to see the edited file differ and say "anything").
+    for (let i = 0; i < 300; i++) await writeFile(join(dir, `f${i}.yaml`), `a: ${i}\n`);
+    const calls: WatchChange[] = [];
+    let initial: () => void = () => undefined;
+    const setUp = new Promise<void>((resolve) => (initial = resolve));
+    const watcher = watchPaths([dir], (change) => {
+      calls.push(change);
+      initial();
+    }, { debounceMs: 2, pollMs: 3 });
+    try {
+      await setUp; // its initial call says "anything"
+      await sleep(20);
+      calls.length = 0;
+      for (let e = 0; e < 60; e++) {
+        await writeFile(join(dir, `f${e % 7}.yaml`), `a: ${e}-edited\n`);
+        await sleep(5);
+      }
+      await sleep(100);
+    } finally {
+      watcher.close();
+    }
+    assert.ok(calls.length > 0, 'edits were reported');
+    const anything = calls.filter((c) => c.paths === undefined).length;
+    assert.equal(anything, 0, `${anything} of ${calls.length} calls said "anything"`);
   });
 });
 

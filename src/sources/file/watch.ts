@@ -9,12 +9,14 @@
  * differs. The caller re-reads and compares content, so a spurious call costs little; a missed
  * change is never late by more than the poll interval.
  *
- * Each call says what changed when fs.watch said it (WatchChange.paths: the manifest files
- * written, created or deleted), so the caller can look at those files only; a call from the
- * rescan, or after an event that is not about a plain manifest file (a directory, a symlink, a
- * dot-named entry such as a ConfigMap volume's `..data`), says "anything" (no paths).
+ * Each call says what changed when fs.watch or the rescan can tell (WatchChange.paths: the
+ * manifest files written, created or deleted), so the caller can look at those files only; a
+ * call after an event that is not about a plain manifest file (a directory, a symlink, a
+ * dot-named entry such as a ConfigMap volume's `..data`), or from a rescan that found more than
+ * changed files (a configured path appeared or went, a symlink in the tree), says "anything"
+ * (no paths).
  */
-import { watch, type FSWatcher } from 'node:fs';
+import { lstatSync, watch, type FSWatcher } from 'node:fs';
 import { lstat, stat } from 'node:fs/promises';
 import { basename, dirname, join, relative, sep } from 'node:path';
 import { isManifestName, listManifestFiles } from './read.ts';
@@ -34,25 +36,29 @@ export interface Watcher {
 export interface WatchChange {
   /**
    * The manifest files (named as listManifestFiles names them) that were written, created or
-   * deleted, when that is all that changed as far as fs.watch said; undefined when anything may
-   * have changed (the rescan found a difference, an event was not about a plain manifest file,
-   * the watch was just set up).
+   * deleted, when that is all that changed as far as fs.watch or the rescan said; undefined when
+   * anything may have changed (the rescan found more than changed files, an event was not about
+   * a plain manifest file, the watch was just set up).
    */
   readonly paths?: readonly string[];
 }
 
 /**
- * 15 ms: an edit should be applied within 50 ms p99 (issue "Performance"), and the bursts of
- * one save (truncate + write, or write a temporary file + rename) take a few ms. A reload that
- * lands inside a longer burst is harmless: a truncated file keeps its objects, a half-written
- * one fails to parse and keeps its objects, and the burst's last event brings one more reload
- * (serve coalesces events that arrive during a reload). What the short wait costs is extra
- * reloads during bulk changes (a `git checkout` of many files); the loader makes each cheap
- * (only changed files are read, only changed documents validated), and the max wait below
- * bounds how long a steady stream of events can hold a reload back.
+ * 5 ms: an edit should be applied within 50 ms p99 (issue "Performance"), and the events of one
+ * save (truncate + write, or write a temporary file + rename) come back to back, well within it.
+ * A reload that lands inside a longer burst is harmless and cheap: a file read empty (a save
+ * caught between its truncate and its write) keeps its objects at the cost of a stat and a read
+ * (config-loader.ts), a half-written one fails to parse and keeps its objects, and the burst's
+ * last event brings one more reload (serve coalesces events that arrive during a reload). What
+ * the short wait costs is extra reloads during bulk changes (a `git checkout` of many files);
+ * the loader makes each cheap (only changed files are read, only changed documents validated),
+ * and the max wait below bounds how long a steady stream of events can hold a reload back.
+ * 15 ms before: at N = 10k that was a third of the edit -> traffic median (BENCHMARKS.md).
  */
-const DEFAULT_DEBOUNCE_MS = 15;
+const DEFAULT_DEBOUNCE_MS = 5;
 const DEFAULT_POLL_MS = 2000;
+/** Batches of at most this many named paths are looked at synchronously (see rebase). */
+const SYNC_PATHS = 4;
 
 /** What the rescan compares: every manifest file's signature, and the paths that are missing. */
 interface Fingerprint {
@@ -65,6 +71,14 @@ interface Fingerprint {
 /** Inode, size, mtime and ctime: a write changes at least one of them. */
 function signatureOf(info: { ino: number; size: number; mtimeMs: number; ctimeMs: number }): string {
   return `${info.ino}\0${info.size}\0${info.mtimeMs}\0${info.ctimeMs}`;
+}
+
+/** The files whose signatures differ between two fingerprints, or that only one has. */
+function differingFiles(a: Fingerprint, b: Fingerprint): string[] {
+  const out: string[] = [];
+  for (const [file, signature] of a.files) if (b.files.get(file) !== signature) out.push(file);
+  for (const file of b.files.keys()) if (!a.files.has(file)) out.push(file);
+  return out;
 }
 
 function sameFingerprint(a: Fingerprint, b: Fingerprint): boolean {
@@ -94,6 +108,11 @@ export function watchPaths(paths: readonly string[], onChange: (change: WatchCha
   let polling = false;
   /** Files events named since the last call; undefined once an event named something else. */
   let named: Set<string> | undefined = new Set();
+  /**
+   * While a rescan lists and stats (it takes a while: ~10 ms at 400 files), the paths that
+   * events named and callbacks re-based meanwhile, and whether a callback re-based everything.
+   */
+  let scan: { paths: Set<string>; full: boolean } | undefined;
 
   /**
    * Calls back, after re-basing the rescan on the files as they are now, before the caller reads
@@ -132,24 +151,31 @@ export function watchPaths(paths: readonly string[], onChange: (change: WatchCha
     if (batch !== undefined && base !== undefined && !base.symlinks) {
       const updates = new Map<string, string | undefined>();
       let plain = true;
+      // A few paths (an edit) are looked at synchronously: an await waits for a turn of the event
+      // loop, which a gateway under load fills with requests (config-loader.ts SYNC_FILES).
+      const sync = batch.size <= SYNC_PATHS;
       for (const path of batch) {
-        const found = await describe(path, base);
+        const found = await describe(path, base, sync);
         if (found === 'other') {
           plain = false;
           break;
         }
         if (found !== 'ignored') updates.set(path, found.signature);
       }
-      if (plain) {
+      // A rescan may have replaced the base while the paths were looked at: update the current one.
+      const now = lastFingerprint;
+      if (plain && now !== undefined && !now.symlinks) {
         if (updates.size === 0) return undefined;
         for (const [path, signature] of updates) {
-          if (signature === undefined) base.files.delete(path);
-          else base.files.set(path, signature);
+          if (signature === undefined) now.files.delete(path);
+          else now.files.set(path, signature);
+          scan?.paths.add(path);
         }
         return { paths: [...updates.keys()].sort() };
       }
     }
     lastFingerprint = await fingerprint();
+    if (scan) scan.full = true;
     return {};
   };
 
@@ -158,7 +184,7 @@ export function watchPaths(paths: readonly string[], onChange: (change: WatchCha
    * nothing the caller reads ('ignored': an editor's swap or temporary file, a path that is not
    * there and held none of our files), or 'other' (a directory, a symlink: look at everything).
    */
-  const describe = async (path: string, base: Fingerprint): Promise<{ signature: string | undefined } | 'ignored' | 'other'> => {
+  const describe = async (path: string, base: Fingerprint, sync: boolean): Promise<{ signature: string | undefined } | 'ignored' | 'other'> => {
     const root = [...directories].find((dir) => {
       const rel = relative(dir, path);
       return rel !== '' && !rel.startsWith('..') && !rel.startsWith(sep);
@@ -169,7 +195,7 @@ export function watchPaths(paths: readonly string[], onChange: (change: WatchCha
     const hidden = relative(root, path).split(sep).some((part) => part.startsWith('.'));
     let info;
     try {
-      info = await lstat(path);
+      info = sync ? lstatSync(path) : await lstat(path);
     } catch {
       if (base.files.has(path)) return { signature: undefined };
       // A directory that went away takes its files with it.
@@ -182,11 +208,13 @@ export function watchPaths(paths: readonly string[], onChange: (change: WatchCha
     return { signature: signatureOf(info) };
   };
 
-  /** An event: `name` is what fs.watch named under the watched directory `root`, if it did. */
-  const hint = (root?: string, name?: string | null): void => {
+  /** An event about `path` (a file fs.watch or the rescan named), or about anything. */
+  const hint = (path?: string): void => {
     if (closed) return;
-    if (root !== undefined && typeof name === 'string' && name !== '') named?.add(join(root, name));
-    else named = undefined;
+    if (path !== undefined) {
+      named?.add(path);
+      scan?.paths.add(path);
+    } else named = undefined;
     const now = Date.now();
     if (firstEventAt === 0) firstEventAt = now;
     if (timer) clearTimeout(timer);
@@ -227,7 +255,7 @@ export function watchPaths(paths: readonly string[], onChange: (change: WatchCha
       try {
         // A directory's events name the entry that changed. A file is watched through its
         // parent directory, whose other entries are not ours: its events say "anything".
-        const watcher = watch(target, { recursive, persistent: false }, (_event, name) => (recursive ? hint(path, name) : hint()));
+        const watcher = watch(target, { recursive, persistent: false }, (_event, name) => (recursive && typeof name === 'string' && name !== '' ? hint(join(path, name)) : hint()));
         watcher.on('error', () => {
           // inotify failed or the directory went away: drop the watch; the rescan re-creates it.
           if (watchers.get(path)?.watcher === watcher) stop(path);
@@ -255,17 +283,52 @@ export function watchPaths(paths: readonly string[], onChange: (change: WatchCha
     return { files, missing: listing.missing.join('\0'), symlinks: listing.symlinks };
   };
 
+  /**
+   * The rescan. A file an event named during the scan (its callback is pending or done) is left
+   * to that event: the base holds what the callback reported, or will once it re-bases. Without
+   * this, a scan that overlaps an edit sees the edited file differ from the base and reports
+   * "anything", and an edit that lands in that window costs a listing and stat of every file
+   * and the loader's full path (~50 ms at N = 10k) instead of one file's load (~2 ms; issue
+   * "Performance").
+   * Such a file is compared by the next scan, so a change fs.watch missed is still caught
+   * within two poll intervals. A callback that re-based everything during the scan has a look at
+   * least as fresh as the part of the scan before it: this scan reports nothing, the next compares.
+   */
   const poll = async (): Promise<void> => {
     if (polling || closed) return;
     polling = true;
+    const mine = { paths: new Set<string>(), full: false };
+    scan = mine;
     try {
       await ensureWatchers();
       const current = await fingerprint();
-      if (lastFingerprint !== undefined && !sameFingerprint(current, lastFingerprint)) hint();
+      const base = lastFingerprint;
+      if (mine.full) return;
+      if (base !== undefined) {
+        for (const path of [...mine.paths, ...(named ?? [])]) {
+          const signature = base.files.get(path);
+          if (signature === undefined) current.files.delete(path);
+          else current.files.set(path, signature);
+        }
+        if (!sameFingerprint(current, base)) {
+          // Files that differ, by name, when that is all that differs: the caller then reads
+          // those files only (the files an event was late for, or missed). Anything else
+          // (a configured path appeared or went, a symlink in the tree) says "anything".
+          // The base stays as it is: the callback re-bases those files (a deleted one is known
+          // deleted only by comparing with a base that still has it).
+          const files = current.missing === base.missing && !current.symlinks && !base.symlinks ? differingFiles(base, current) : undefined;
+          if (files !== undefined) {
+            for (const file of files) hint(file);
+            return;
+          }
+          hint();
+        }
+      }
       lastFingerprint = current;
     } catch {
       // A listing error is the caller's to report on its next load; keep polling.
     } finally {
+      if (scan === mine) scan = undefined;
       polling = false;
     }
   };
