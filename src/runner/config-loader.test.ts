@@ -312,6 +312,13 @@ test('noted loads after clean ones hand the store only the changes, with the res
       return x;
     };
     await both([]);
+    // More noted files than the loader reads synchronously (SYNC_FILES): the same results.
+    const many = [1, 2, 3, 4, 5].map((i) => join(dir, `m${i}.yaml`));
+    for (const [i, f] of many.entries()) await writeFile(f, cm(`m${i}`, 'one'));
+    const m = await both(many);
+    assert.equal(value(m, 'm4'), 'one');
+    assert.equal(m.lookedAt, 5, 'only the noted files were looked at');
+    assert.equal((await full.load()).lookedAt, 7, 'a load without notes looks at every file');
     await writeFile(a, `${cm('a1', 'two')}---\n${cm('a2', 'one')}`); // one document edited
     assert.equal(value(await both([a]), 'a1'), 'two');
     await writeFile(a, `# a comment\n${cm('a1', 'two')}---\n${cm('a2', 'one')}`); // moved down a line
@@ -330,6 +337,18 @@ test('noted loads after clean ones hand the store only the changes, with the res
     await writeFile(a, `${cm('a1', 'four')}---\n${cm('a3', 'one')}`); // fixed: clean again
     assert.deepEqual(errors(await both([a])), []);
     await writeFile(a, `${cm('a1', 'five')}---\n${cm('a3', 'one')}`); // and the next edit is a fast one again
+    assert.equal(value(await both([a]), 'a1'), 'five');
+    // An in-place save seen between its truncate and its write: the objects stay, one warning,
+    // and the same again while it stays empty; then the write lands.
+    await writeFile(a, '');
+    const blank = await both([a]);
+    assert.equal(value(blank, 'a1'), 'five');
+    assert.equal(blank.changed, false);
+    assert.deepEqual(blank.diagnostics.map((d) => [d.code, d.file]), [['empty_file', a]]);
+    assert.deepEqual((await both([])).diagnostics.map((d) => d.code), ['empty_file'], 'read again by the next load');
+    await writeFile(a, `${cm('a1', 'six')}---\n${cm('a3', 'one')}`);
+    assert.equal(value(await both([a]), 'a1'), 'six');
+    await writeFile(a, `${cm('a1', 'five')}---\n${cm('a3', 'one')}`);
     assert.equal(value(await both([a]), 'a1'), 'five');
     await writeFile(a, `${cm('a1', 'five')}---\nkind: ConfigMap\n`); // invalid: the last good a3 stays
     const bad = await both([a]);

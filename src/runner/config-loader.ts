@@ -13,11 +13,12 @@
  * its text (sources/file/documents.ts), so a reload after one edit re-parses and re-validates
  * one document, not its whole file nor every file.
  */
+import { statSync, type BigIntStats } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { isAbsolute, relative, resolve } from 'node:path';
 import type { KubeObject } from '../api/meta.ts';
 import type { Origin } from '../sources/origin.ts';
-import { listManifestFiles, readManifestBytes, type FileListing } from '../sources/file/read.ts';
+import { listManifestFiles, readManifestBytes, readManifestBytesSync, type FileListing } from '../sources/file/read.ts';
 import { listingWithChanges } from '../sources/file/changes.ts';
 import type { Diagnostic } from '../validation/diagnostic.ts';
 import { validateObject } from '../validation/validate.ts';
@@ -35,6 +36,8 @@ export interface ConfigLoadResult {
   diagnostics: readonly Diagnostic[];
   /** The manifest files found, sorted. */
   files: readonly string[];
+  /** How many files this load looked at (stat, and read if changed): all, or the noted ones. */
+  lookedAt: number;
 }
 
 export interface ConfigLoaderOptions {
@@ -46,6 +49,13 @@ export interface ConfigLoaderOptions {
 
 /** Files read at once: enough to overlap I/O, few enough not to exhaust descriptors. */
 const READ_CONCURRENCY = 16;
+
+/**
+ * A load that looks at this many files or fewer (an edit's noted files) stats and reads them
+ * synchronously: under traffic each await of an async read waits for a turn of the event loop
+ * behind a batch of requests, and an edit's load made ~8 of them (read.ts readManifestBytesSync).
+ */
+const SYNC_FILES = 4;
 
 /** A file changed this recently (ctime) is read again on the next load (see #unchanged). */
 const RACY_MARGIN_NS = 2_000_000_000n;
@@ -107,7 +117,8 @@ export class ConfigLoader {
     const noted = this.#noted;
     this.#noted = undefined;
     const notes = noted instanceof Set ? noted : undefined;
-    const fromNotes = notes && this.#lastListing ? await listingWithChanges(this.#lastListing, notes, this.#paths) : undefined;
+    const sync = notes !== undefined && notes.size + this.#uncached.size <= SYNC_FILES;
+    const fromNotes = notes && this.#lastListing ? await listingWithChanges(this.#lastListing, notes, this.#paths, { sync }) : undefined;
     const listing = fromNotes ?? (await listManifestFiles(this.#paths));
     // With notes, a file not named keeps its cached result without being looked at (files
     // whose last read failed have none: they are read again). Without, every file is looked at.
@@ -115,7 +126,10 @@ export class ConfigLoader {
       ? [...new Set([...notes, ...this.#uncached])].filter((file) => isListed(listing.files, file))
       : listing.files;
     const loadedNow = new Map<string, FileResult>();
-    for (let i = 0; i < toLoad.length; i += READ_CONCURRENCY) {
+    if (fromNotes && sync) {
+      for (const file of toLoad) loadedNow.set(file, this.#loadFileSync(file));
+    }
+    for (let i = loadedNow.size; i < toLoad.length; i += READ_CONCURRENCY) {
       const batch = toLoad.slice(i, i + READ_CONCURRENCY);
       const loaded = await Promise.all(batch.map((file) => this.#loadFile(file)));
       batch.forEach((file, j) => loadedNow.set(file, loaded[j] as FileResult));
@@ -157,7 +171,7 @@ export class ConfigLoader {
     this.#lastFiles = keepFiles.length === 0 ? listing.files : [...new Set([...listing.files, ...keepFiles])];
     this.#lastListing = listing;
     this.#clean = diagnostics.length === 0 && keepFiles.length === 0 && keepKeys.length === 0 && this.#uncached.size === 0;
-    return { snapshot: stored.snapshot, changed: stored.changed, diagnostics, files: listing.files };
+    return { snapshot: stored.snapshot, changed: stored.changed, diagnostics, files: listing.files, lookedAt: toLoad.length };
   }
 
   /**
@@ -167,14 +181,27 @@ export class ConfigLoader {
    * store will not take as such); nothing has been changed then.
    */
   #loadChanges(listing: FileListing, notes: ReadonlySet<string>, loadedNow: ReadonlyMap<string, FileResult>): ConfigLoadResult | undefined {
-    for (const result of loadedNow.values()) if (hasProblem(result)) return undefined;
     const cache = this.#cache;
+    // A file read empty keeps its objects (#readFile): an in-place save caught between its
+    // truncate and its write. Here that is "no change" plus the warning, and the file is read
+    // again by the next load (#uncached), not a full load, nor one more after it (#clean): at
+    // N = 10k each full load cost ~50 ms of an edit's 50 ms (issue "Performance").
+    const blanks = new Set<string>();
+    for (const [file, result] of loadedNow) {
+      if (isBlankResult(result) && cache.has(file)) blanks.add(file);
+      else if (hasProblem(result)) return undefined;
+    }
     // Files looked at, and noted files that are gone, in listing order (the store numbers
     // resourceVersions in input order).
     const files = [...new Set([...loadedNow.keys(), ...[...notes].filter((file) => cache.has(file) && !isListed(listing.files, file))])].sort();
     const added: { object: KubeObject; origin: Origin }[] = [];
     const gone: { object: KubeObject; origin: Origin }[] = [];
+    const diagnostics: Diagnostic[] = [];
     for (const file of files) {
+      if (blanks.has(file)) {
+        diagnostics.push(...(loadedNow.get(file)?.diagnostics ?? []));
+        continue;
+      }
       const before = cache.get(file)?.objects ?? [];
       const after = loadedNow.get(file)?.objects ?? [];
       if (before === after) continue;
@@ -190,11 +217,14 @@ export class ConfigLoader {
     const stored = this.#store.replaceChanges({ added, gone });
     if (!stored) return undefined;
     for (const file of notes) if (!isListed(listing.files, file)) cache.delete(file);
-    for (const [file, result] of loadedNow) this.#remember(file, result);
+    for (const [file, result] of loadedNow) {
+      if (blanks.has(file)) this.#uncached.add(file); // its cached result stays: what the store holds
+      else this.#remember(file, result);
+    }
     this.#lastFiles = listing.files;
     this.#lastListing = listing;
     this.#clean = stored.diagnostics.length === 0;
-    return { snapshot: stored.snapshot, changed: stored.changed, diagnostics: [...stored.diagnostics], files: listing.files };
+    return { snapshot: stored.snapshot, changed: stored.changed, diagnostics: [...diagnostics, ...stored.diagnostics], files: listing.files, lookedAt: loadedNow.size };
   }
 
   /** Caches a file's result if it can be reused (it has a hash), else marks it to read again. */
@@ -228,6 +258,11 @@ export class ConfigLoader {
     } catch {
       return {}; // The read below reports why.
     }
+    return this.#compare(file, info, lookedAt);
+  }
+
+  /** #unchanged's verdict on a stat taken at `lookedAt` (ns since the epoch). */
+  #compare(file: string, info: BigIntStats, lookedAt: bigint): { cached?: FileResult; stat?: { key: string; trusted: boolean } } {
     const key = `${info.dev}:${info.ino}:${info.size}:${info.mtimeNs}:${info.ctimeNs}`;
     const trusted = info.ctimeNs < lookedAt - RACY_MARGIN_NS;
     const cached = this.#cache.get(file);
@@ -244,8 +279,26 @@ export class ConfigLoader {
     return statKey && result.hash !== undefined ? { ...result, stat: statKey } : result;
   }
 
+  /** #loadFile without the event loop (SYNC_FILES), same steps and results. */
+  #loadFileSync(file: string): FileResult {
+    const lookedAt = BigInt(Date.now()) * 1_000_000n;
+    let verdict: { cached?: FileResult; stat?: { key: string; trusted: boolean } } = {};
+    try {
+      verdict = this.#compare(file, statSync(file, { bigint: true }), lookedAt);
+    } catch {
+      // The read below reports why.
+    }
+    if (verdict.cached) return verdict.cached;
+    const result = this.#outcome(file, readManifestBytesSync(file));
+    return verdict.stat && result.hash !== undefined ? { ...result, stat: verdict.stat } : result;
+  }
+
   async #readFile(file: string): Promise<FileResult> {
-    const read = await readManifestBytes(file);
+    return this.#outcome(file, await readManifestBytes(file));
+  }
+
+  /** What a file's bytes (or its read error) give, reusing the cached result or its pieces. */
+  #outcome(file: string, read: { bytes: Uint8Array } | { diagnostic: Diagnostic }): FileResult {
     if ('diagnostic' in read) return { hash: undefined, keepFile: true, diagnostics: [read.diagnostic], objects: [], invalidKeys: [] };
     const hash = sha256(read.bytes, 'hex');
     const cached = this.#cache.get(file);
@@ -280,6 +333,12 @@ function isListed(files: readonly string[], file: string): boolean {
     else hi = mid;
   }
   return files[lo] === file;
+}
+
+/** The outcome of a file read empty (#readFile): keeps its objects, with one warning. */
+function isBlankResult(result: FileResult): boolean {
+  return result.hash !== undefined && result.keepFile && result.objects.length === 0 && result.invalidKeys.length === 0
+    && result.diagnostics.length === 1 && result.diagnostics[0]?.code === 'empty_file';
 }
 
 /** A file outcome with something to report or keep (the full load path handles those). */

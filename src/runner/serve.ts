@@ -74,7 +74,7 @@ export async function startServe(options: ServeOptions): Promise<RunningGateway>
     await core.applySnapshot(loaded.snapshot, {
       started,
       loadErrors,
-      fields: { files: loaded.files.length, errors: loaded.diagnostics.filter((d) => d.severity === 'error').length },
+      fields: { files: loaded.files.length, lookedAt: loaded.lookedAt, errors: loaded.diagnostics.filter((d) => d.severity === 'error').length },
     });
   };
 

@@ -17,10 +17,12 @@ test('a listing updated from changed files equals a fresh listing; anything unus
     const changed = [join(dir, 'b', 'w.yml'), join(dir, 'a.yaml'), join(dir, 'never.yaml')];
     const updated = await listingWithChanges(last, changed, [dir]);
     assert.deepEqual(updated, await listManifestFiles([dir]));
+    assert.deepEqual(await listingWithChanges(last, changed, [dir], { sync: true }), updated, 'looked at synchronously: the same');
 
     const fresh = await listManifestFiles([dir]);
     await mkdir(join(dir, 'new'));
     assert.equal(await listingWithChanges(fresh, [join(dir, 'new')], [dir]), undefined, 'a directory');
+    assert.equal(await listingWithChanges(fresh, [join(dir, 'new')], [dir], { sync: true }), undefined, 'a directory, synchronously');
     assert.equal(await listingWithChanges(fresh, [join(dir, '.hidden.yaml')], [dir]), undefined, 'a dot name');
     assert.equal(await listingWithChanges(fresh, [join(dir, 'notes.txt')], [dir]), undefined, 'not a manifest name');
     assert.equal(await listingWithChanges(fresh, [join(tmpdir(), 'elsewhere.yaml')], [dir]), undefined, 'outside the paths');

@@ -3,6 +3,7 @@
  * WatchChange.paths), without walking the directories: with one object per file (40k files at
  * N = 10k) listing and stat-ing every file cost ~1 s per edit (BENCHMARKS.md "Control plane").
  */
+import { lstatSync } from 'node:fs';
 import { lstat } from 'node:fs/promises';
 import { basename, isAbsolute, relative, sep } from 'node:path';
 import { isManifestName, type FileListing } from './read.ts';
@@ -27,7 +28,7 @@ function sortedIndex(list: readonly string[], item: string): number {
  * or a changed path is not a plain manifest file under a given directory (a directory, a
  * symlink, a dot-named entry, a name the walk does not read).
  */
-export async function listingWithChanges(last: FileListing, changed: Iterable<string>, paths: readonly string[]): Promise<FileListing | undefined> {
+export async function listingWithChanges(last: FileListing, changed: Iterable<string>, paths: readonly string[], options: { sync?: boolean } = {}): Promise<FileListing | undefined> {
   if (last.diagnostics.length > 0 || last.missing.length > 0 || last.symlinks) return undefined;
   const files = [...last.files];
   for (const path of changed) {
@@ -39,7 +40,8 @@ export async function listingWithChanges(last: FileListing, changed: Iterable<st
     if (relative(root, path).split(sep).some((part) => part.startsWith('.'))) return undefined;
     let exists: boolean;
     try {
-      const info = await lstat(path);
+      // sync: a few files, looked at without waiting for turns of a busy event loop (read.ts readManifestBytesSync).
+      const info = options.sync === true ? lstatSync(path) : await lstat(path);
       if (!info.isFile()) return undefined;
       exists = true;
     } catch (error) {

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, mkdir, rm, symlink, writeFile, open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { listManifestFiles, readManifests } from './read.ts';
+import { listManifestFiles, readManifestBytes, readManifestBytesSync, readManifests } from './read.ts';
 import { MAX_MANIFEST_BYTES } from './decode.ts';
 
 const CM = (name: string): string => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\n`;
@@ -131,5 +131,22 @@ test('a 50 MB file answers fast with one diagnostic and is not read', async () =
     assert.deepEqual(result.diagnostics.map((d) => [d.code, d.file]), [['file_too_large', big]]);
     assert.match(result.diagnostics[0]?.message ?? '', /50 MiB, over the 8 MiB limit/);
     assert.equal(MAX_MANIFEST_BYTES, 8 * 1024 * 1024);
+  });
+});
+
+test('readManifestBytesSync gives what readManifestBytes gives: bytes, a missing file, a directory, a file over the limit', async () => {
+  await withDir(async (dir) => {
+    await writeFile(join(dir, 'a.yaml'), CM('a'));
+    await mkdir(join(dir, 'sub.yaml'));
+    const handle = await open(join(dir, 'big.yaml'), 'w');
+    await handle.truncate(MAX_MANIFEST_BYTES + 1);
+    await handle.close();
+    for (const name of ['a.yaml', 'missing.yaml', 'sub.yaml', 'big.yaml']) {
+      const file = join(dir, name);
+      const sync = readManifestBytesSync(file);
+      assert.deepEqual(sync, await readManifestBytes(file), name);
+      if (name === 'a.yaml') assert.equal(Buffer.from((sync as { bytes: Uint8Array }).bytes).toString(), CM('a'));
+      else assert.ok('diagnostic' in sync, name);
+    }
   });
 });
