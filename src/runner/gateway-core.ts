@@ -78,6 +78,14 @@ export interface GatewayCore {
    */
   applySnapshot(snapshot: Snapshot, info?: ApplyInfo): Promise<TranslateResult | undefined>;
   /**
+   * Rehearses an edit (translator.ts `rehearse`: the incremental translation of a policy edit
+   * that changes nothing, result discarded) so the first real edit after start-up does not pay
+   * for compiling that path. No observable effect: no generation, status, log line or data-plane
+   * change. Synchronous; call it when idle, after a configuration was programmed. True when the
+   * incremental path ran.
+   */
+  rehearseEdit(): boolean;
+  /**
    * Graceful stop: readiness off, `stopSource` (the source stops feeding and finishes what it
    * was doing), then listeners stop accepting, in-flight requests finish, pools and admin close.
    */
@@ -251,6 +259,16 @@ export async function startGatewayCore(options: CoreOptions, hooks: CoreHooks = 
       return changed;
     },
     applySnapshot,
+    rehearseEdit(): boolean {
+      if (closing !== undefined || state.generation === 0) return false;
+      try {
+        return translator.rehearse();
+      } catch (err) {
+        // A rehearsal is an optimization: a failure here is the next real edit's to report.
+        log.debug({ err: err instanceof Error ? err.message : String(err) }, 'edit rehearsal failed');
+        return false;
+      }
+    },
     close(stopSource): Promise<void> {
       closing ??= (async () => {
         state.ready = false;

@@ -48,8 +48,9 @@ function assertIdentity(prev: GatewayIR, next: GatewayIR, label: string): { kept
 }
 
 /** Runs `snapshots` through the reference and a Translator, asserting equal results at every step. */
-function runBoth(steps: readonly { snapshot: Snapshot; now: Date }[], label: string): { incremental: number; kept: number; renewed: number; modes: string[] } {
+function runBoth(steps: readonly { snapshot: Snapshot; now: Date }[], label: string, rehearse = false): { incremental: number; kept: number; renewed: number; modes: string[]; rehearsed: number } {
   const modes: string[] = [];
+  let rehearsed = 0;
   const translator = createTranslator();
   let kept = 0;
   let renewed = 0;
@@ -72,8 +73,15 @@ function runBoth(steps: readonly { snapshot: Snapshot; now: Date }[], label: str
     refPrev = ref.statuses;
     incPrev = inc.statuses;
     incPrevIr = inc.ir;
+    if (rehearse) {
+      // A rehearsal between steps must leave nothing the next step could see.
+      const [mode, internMs] = [translator.lastMode, translator.lastInternMs];
+      if (translator.rehearse()) rehearsed++;
+      assert.equal(translator.lastMode, mode, `${label}: step ${i}: rehearse changed lastMode`);
+      assert.equal(translator.lastInternMs, internMs, `${label}: step ${i}: rehearse changed lastInternMs`);
+    }
   }
-  return { incremental, kept, renewed, modes };
+  return { incremental, kept, renewed, modes, rehearsed };
 }
 
 test('Translator equals translate on every golden case, step by step', async () => {
@@ -306,6 +314,33 @@ test('Translator equals translate over long runs of policy edits (layered status
   }
   const { incremental } = runBoth(steps, 'policy edits');
   assert.equal(incremental, 300);
+  // The same run with an edit rehearsed after every step: the same results, still incremental.
+  const rehearsedRun = runBoth(steps.slice(0, 60), 'policy edits, rehearsed', true);
+  assert.equal(rehearsedRun.incremental, 59);
+  assert.equal(rehearsedRun.rehearsed, 60, 'every rehearsal ran the incremental path');
+});
+
+test('Translator.rehearse changes nothing a later translation sees (every golden case, rehearsed between steps)', async () => {
+  const dir = join(import.meta.dirname, '../../test/golden/translate');
+  let incremental = 0;
+  let rehearsed = 0;
+  for (const file of readdirSync(dir).filter((f) => f.endsWith('.in.yaml')).sort()) {
+    const steps = await loadCase(new CasePki(), readFileSync(join(dir, file), 'utf8'));
+    const snaps = steps.map((s, i) => ({ snapshot: createSnapshot(s.objects.map((object) => ({ object })), i + 1), now: s.now }));
+    const r = runBoth(snaps, `${file}, rehearsed`, true);
+    incremental += r.incremental;
+    rehearsed += r.rehearsed;
+  }
+  assert.ok(incremental >= 3, `expected incremental steps in the goldens, got ${incremental}`);
+  assert.ok(rehearsed > 0, 'some golden case has a BackendTLSPolicy to rehearse on');
+});
+
+test('Translator.rehearse: false before any translation and without a BackendTLSPolicy', () => {
+  const t = createTranslator();
+  assert.equal(t.rehearse(), false);
+  t.translate({ snapshot: createSnapshot([], 1), now: new Date() });
+  assert.equal(t.rehearse(), false);
+  assert.equal(t.lastMode, 'full');
 });
 
 test('Translator falls back to a full run when the previous statuses are not its own', () => {
