@@ -1,0 +1,77 @@
+// instructions-client.mjs PORT CONNECTIONS: the load instructions.sh measures under.
+// Opens CONNECTIONS keep-alive connections once, then for each number N read from stdin sends N
+// `GET /` over them (one request in flight per connection), waits for every response of the bench
+// backend ("hello from backend\n") and prints `done N MS` on stdout. The same connections carry
+// every round, so a measured round has no connection set-up in it, and the requests are the same
+// bytes every run: the instructions lastmile spends on them are repeatable.
+import net from 'node:net';
+import readline from 'node:readline';
+
+const [port, conns] = process.argv.slice(2).map(Number);
+if (!(port > 0 && conns > 0)) {
+  console.error('usage: instructions-client.mjs PORT CONNECTIONS (then request counts on stdin)');
+  process.exit(2);
+}
+const request = 'GET / HTTP/1.1\r\nHost: bench.example\r\nUser-Agent: instructions\r\nAccept: */*\r\n\r\n';
+const marker = 'hello from backend\n';
+
+function fail(message) {
+  console.error(`instructions-client: ${message}`);
+  process.exit(1);
+}
+
+/** One round: `total` requests over the connections; resolves with its duration in ms. */
+let round;
+const sockets = [];
+for (let i = 0; i < conns; i++) {
+  const socket = net.connect(port, '127.0.0.1');
+  let pending = '';
+  socket.setEncoding('latin1');
+  socket.on('data', (chunk) => {
+    pending += chunk;
+    let at;
+    while ((at = pending.indexOf(marker)) >= 0) {
+      if (!pending.startsWith('HTTP/1.1 200 ')) fail(`unexpected response: ${JSON.stringify(pending.slice(0, 80))}`);
+      pending = pending.slice(at + marker.length);
+      if (round === undefined) fail('response outside a round');
+      round.done++;
+      if (round.done === round.total) {
+        const r = round;
+        round = undefined;
+        r.resolve(Date.now() - r.started);
+      } else {
+        send(socket);
+      }
+    }
+  });
+  socket.on('error', (error) => fail(error.message));
+  socket.on('close', () => {
+    if (!closing) fail('the proxy closed a connection');
+  });
+  sockets.push(new Promise((resolve) => socket.on('connect', () => resolve(socket))));
+}
+let closing = false;
+
+function send(socket) {
+  if (round.sent < round.total) {
+    round.sent++;
+    socket.write(request);
+  }
+}
+
+const ready = await Promise.all(sockets);
+const lines = readline.createInterface({ input: process.stdin });
+for await (const line of lines) {
+  const total = Number(line.trim());
+  if (!(total > 0)) break;
+  // A stuck proxy must not hang the benchmark.
+  const deadline = setTimeout(() => fail(`timed out in a round of ${total}`), 600_000);
+  const ms = await new Promise((resolve) => {
+    round = { total, sent: 0, done: 0, started: Date.now(), resolve };
+    for (const socket of ready) send(socket);
+  });
+  clearTimeout(deadline);
+  process.stdout.write(`done ${total} ${ms}\n`);
+}
+closing = true;
+for (const socket of ready) socket.destroy();
