@@ -79,13 +79,22 @@ const ID_RANDOM = randomBytes(10).toString('hex');
 const ID_PREFIX = `${ID_RANDOM.slice(0, 8)}-${ID_RANDOM.slice(8, 12)}-${ID_RANDOM.slice(12, 16)}-${ID_RANDOM.slice(16, 20)}-`;
 /** 2^48: the 12 hex digits of the last group. */
 const ID_SPACE = 0x1000000000000;
+/**
+ * The last 3 hex digits, '000' to 'fff', by value: the id is then one join of two strings per
+ * request, and the radix conversion and padding (about 600 instructions per request, issue 6)
+ * run once every 4096 ids, for the first 9 digits.
+ */
+const ID_LOW = Array.from({ length: 4096 }, (_, i) => i.toString(16).padStart(3, '0'));
 let idCounter = 0;
+/** ID_PREFIX and the first 9 hex digits of the counter (those change every 4096 ids). */
+let idHigh = '';
 
 /** The next generated request id (see above). */
 export function nextRequestId(): string {
   idCounter = (idCounter + 1) % ID_SPACE;
-  const hex = idCounter.toString(16);
-  return ID_PREFIX + (hex.length < 12 ? '000000000000'.slice(hex.length) + hex : hex);
+  const low = idCounter % 4096;
+  if (low === 0 || idHigh === '') idHigh = ID_PREFIX + Math.floor(idCounter / 4096).toString(16).padStart(9, '0');
+  return idHigh + ID_LOW[low]!;
 }
 
 /** The per-request facts the access log and metrics need. */

@@ -89,3 +89,27 @@ test('lowerName lower-cases like toLowerCase, from its map or past its bound', (
   for (let i = 0; i < 600; i++) assert.equal(lowerName(`X-Odd-${i}`), `x-odd-${i}`);
   assert.equal(lowerName('X-After-Bound'), 'x-after-bound');
 });
+
+test('lowerName: the names it knows without the map, in every spelling, and near misses', () => {
+  const known = ['Host', 'Date', 'Accept', 'Server', 'User-Agent', 'Connection', 'Content-Type', 'Content-Length'];
+  for (const n of known) {
+    for (const spelling of [n, n.toLowerCase(), n.toUpperCase(), n.replace(/^./, (c) => c.toLowerCase())]) {
+      // Built at run time, as the parser's strings are (not the literal the fast path compares with).
+      const fresh = [...spelling].join('');
+      assert.equal(lowerName(fresh), n.toLowerCase(), fresh);
+    }
+  }
+  // Same lengths, other names: never taken for a known one.
+  for (const n of ['Hosx', 'Dote', 'Accepts', 'Servers', 'Xonnection', 'Content-Tipe', 'Content-Lengtz', 'Host\0', 'H\u00f6st']) {
+    assert.equal(lowerName(n), n.toLowerCase(), n);
+  }
+});
+
+test('upstreamFields checks the request id unless the caller vouches for it', () => {
+  assert.throws(() => upstreamFields(200, 'OK', [], 'bad\r\nid'), { code: 'ERR_INVALID_CHAR' });
+  assert.throws(() => upstreamFields(200, 'OK', [], 'nul\0', false), { code: 'ERR_INVALID_CHAR' });
+  // A generated id is a concatenation (not flat): same output checked or vouched for.
+  const id = 'abcdef01-2345-6789-abcd-' + '000000000fff';
+  assert.equal(upstreamFields(200, 'OK', ['Server', 'x'], id, true)!.head, upstreamFields(200, 'OK', ['Server', 'x'], id)!.head);
+  assert.match(upstreamFields(200, 'OK', [], id, true)!.head, /\r\nx-request-id: abcdef01-2345-6789-abcd-000000000fff\r\n$/);
+});

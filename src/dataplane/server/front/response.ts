@@ -10,6 +10,9 @@
  * one, a streamed body of unknown length is chunked for HTTP/1.1 clients and delimited by the
  * connection close for HTTP/1.0 ones; HEAD, 204 and 304 responses carry no body.
  */
+// Imported, not the global: globalThis.Buffer is an accessor, so each use of the global is a slow
+// global load (issue 6).
+import { Buffer } from 'node:buffer';
 import { EventEmitter } from 'node:events';
 import type { OutgoingHttpHeaders } from 'node:http';
 import type { Socket } from 'node:net';
@@ -134,10 +137,11 @@ export class FrontResponse extends EventEmitter {
    * intermediate list and no per-character checks on what Node's strict parser already checked.
    * Returns false, having done nothing, when the general path must be taken (headers set with
    * setHeader to merge, or a Connection header naming other fields); throws like writeHead.
+   * `requestIdChecked`: the caller knows the id passes the field-value check (headers.ts).
    */
-  writeUpstreamHead(status: number, message: string, raw: readonly string[], requestId: string | undefined): boolean {
+  writeUpstreamHead(status: number, message: string, raw: readonly string[], requestId: string | undefined, requestIdChecked = false): boolean {
     if (this.headersSent || this.#extra !== undefined || status < 100 || status > 999) return false;
-    const facts = upstreamFields(status, message, raw, requestId);
+    const facts = upstreamFields(status, message, raw, requestId, requestIdChecked);
     if (facts === undefined) return false;
     this.#facts = facts;
     this.statusCode = status;

@@ -7,6 +7,9 @@
  * answers.
  */
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
+// Imported, not the global: globalThis.performance is an accessor, so each use of the global is a
+// slow global load (issue 6).
+import { performance } from 'node:perf_hooks';
 import { UpstreamTimeoutError } from '../../tls/classify.ts';
 import type { BackendState, EndpointHealth } from '../balancer.ts';
 import type { ProxyOutcome, ProxyRequest } from '../engine.ts';
@@ -14,7 +17,7 @@ import { requestHasBody, requestIdOf } from '../exchange.ts';
 import { failedAttempt, maxAttempts } from '../outcome.ts';
 import type { ConnectionUser, H1Connection } from './connection.ts';
 import type { ConnectionWaiter, H1Pool } from './pool.ts';
-import { requestHead } from './request-head.ts';
+import { HEADERS_CHECKED, requestHead, type CheckableHeaders } from './request-head.ts';
 import { flatClientHeaders, headerObject, objectClientHeaders } from './response-head.ts';
 
 /** What an exchange needs from its engine. */
@@ -38,7 +41,7 @@ interface Linked {
  * the filtered list or object through writeHead.
  */
 interface UpstreamHeadWriter {
-  writeUpstreamHead(status: number, message: string, raw: readonly string[], requestId: string | undefined): boolean;
+  writeUpstreamHead(status: number, message: string, raw: readonly string[], requestId: string | undefined, requestIdChecked?: boolean): boolean;
 }
 
 function onClientClose(this: ServerResponse & Linked): void {
@@ -256,8 +259,13 @@ export class H1Exchange implements ConnectionUser, ConnectionWaiter {
       if (this.#rawHead) {
         const raw = headers as string[];
         const id = requestIdOf(this.#target);
+        // The id is known to pass the field-value check when it is the x-request-id value of a
+        // header record marked checked (request-head.ts HEADERS_CHECKED): the same string, so one
+        // pointer comparison instead of a pass over its characters.
+        const sent = this.#target.headers as CheckableHeaders;
+        const idChecked = id !== undefined && sent[HEADERS_CHECKED] === true && sent['x-request-id'] === id;
         const writer = res as Partial<UpstreamHeadWriter>;
-        if (writer.writeUpstreamHead !== undefined && writer.writeUpstreamHead(this.#status, this.#pendingMessage, raw, id)) return true;
+        if (writer.writeUpstreamHead !== undefined && writer.writeUpstreamHead(this.#status, this.#pendingMessage, raw, id, idChecked)) return true;
         h = flatClientHeaders(raw, id);
       }
       if (this.#pendingMessage !== '') res.writeHead(this.#status, this.#pendingMessage, h);

@@ -4,6 +4,8 @@
  * options, verification, session cache and handshake events. A connection carries one exchange
  * at a time (no pipelining: client requests are arbitrary and often not idempotent).
  */
+// Imported, not the global (an accessor: each use would be a slow global load, issue 6).
+import { performance } from 'node:perf_hooks';
 import type { BackendIR, EndpointIR } from '../../../ir/types.ts';
 import { tlsConnectOptions } from '../../tls/connect-options.ts';
 import type { UpstreamTlsOptions } from '../../tls/connect-options.ts';
