@@ -85,8 +85,8 @@ wait_port $BENCH_BACKEND_PORT || { echo "instructions.sh: backend did not start"
 for _ in $(seq 1 240); do (echo >/dev/tcp/127.0.0.1/$BENCH_PORT) 2>/dev/null && break; sleep 0.5; done
 (echo >/dev/tcp/127.0.0.1/$BENCH_PORT) 2>/dev/null || { echo "instructions.sh: lastmile did not start" >&2; cat "$BENCH_DIR/lastmile.log" >&2; exit 1; }
 
-# One client for every round, over the same connections (see instructions-client.mjs).
-coproc CLIENT { exec "$NODE" "$here/instructions-client.mjs" $BENCH_PORT $conns; }
+# One client for every round, over the same connections (see instructions-client.ts).
+coproc CLIENT { exec "$NODE" "$here/instructions-client.ts" $BENCH_PORT $conns; }
 pids+=($CLIENT_PID)
 round() {
   local reply

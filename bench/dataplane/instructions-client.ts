@@ -1,35 +1,36 @@
-// instructions-client.mjs PORT CONNECTIONS: the load instructions.sh measures under.
+// instructions-client.ts PORT CONNECTIONS: the load instructions.sh measures under.
 // Opens CONNECTIONS keep-alive connections once, then for each number N read from stdin sends N
 // `GET /` over them (one request in flight per connection), waits for every response of the bench
 // backend ("hello from backend\n") and prints `done N MS` on stdout. The same connections carry
 // every round, so a measured round has no connection set-up in it, and the requests are the same
 // bytes every run: the instructions lastmile spends on them are repeatable.
-import net from 'node:net';
+import net, { type Socket } from 'node:net';
 import readline from 'node:readline';
 
-const [port, conns] = process.argv.slice(2).map(Number);
+const [port = 0, conns = 0] = process.argv.slice(2).map(Number);
 if (!(port > 0 && conns > 0)) {
-  console.error('usage: instructions-client.mjs PORT CONNECTIONS (then request counts on stdin)');
+  console.error('usage: instructions-client.ts PORT CONNECTIONS (then request counts on stdin)');
   process.exit(2);
 }
 const request = 'GET / HTTP/1.1\r\nHost: bench.example\r\nUser-Agent: instructions\r\nAccept: */*\r\n\r\n';
 const marker = 'hello from backend\n';
 
-function fail(message) {
+function fail(message: string): never {
   console.error(`instructions-client: ${message}`);
   process.exit(1);
 }
 
 /** One round: `total` requests over the connections; resolves with its duration in ms. */
-let round;
-const sockets = [];
+interface Round { total: number; sent: number; done: number; started: number; resolve: (ms: number) => void }
+let round: Round | undefined;
+const sockets: Promise<Socket>[] = [];
 for (let i = 0; i < conns; i++) {
   const socket = net.connect(port, '127.0.0.1');
   let pending = '';
   socket.setEncoding('latin1');
-  socket.on('data', (chunk) => {
+  socket.on('data', (chunk: string) => {
     pending += chunk;
-    let at;
+    let at: number;
     while ((at = pending.indexOf(marker)) >= 0) {
       if (!pending.startsWith('HTTP/1.1 200 ')) fail(`unexpected response: ${JSON.stringify(pending.slice(0, 80))}`);
       pending = pending.slice(at + marker.length);
@@ -48,12 +49,12 @@ for (let i = 0; i < conns; i++) {
   socket.on('close', () => {
     if (!closing) fail('the proxy closed a connection');
   });
-  sockets.push(new Promise((resolve) => socket.on('connect', () => resolve(socket))));
+  sockets.push(new Promise<Socket>((resolve) => socket.on('connect', () => resolve(socket))));
 }
 let closing = false;
 
-function send(socket) {
-  if (round.sent < round.total) {
+function send(socket: Socket): void {
+  if (round !== undefined && round.sent < round.total) {
     round.sent++;
     socket.write(request);
   }
@@ -66,7 +67,7 @@ for await (const line of lines) {
   if (!(total > 0)) break;
   // A stuck proxy must not hang the benchmark.
   const deadline = setTimeout(() => fail(`timed out in a round of ${total}`), 600_000);
-  const ms = await new Promise((resolve) => {
+  const ms = await new Promise<number>((resolve) => {
     round = { total, sent: 0, done: 0, started: Date.now(), resolve };
     for (const socket of ready) send(socket);
   });
