@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import { FakeApiFailure, FakeApiServer } from '../../test/fake-apiserver/server.ts';
 import { connectionTo, waitFor } from '../../test/fake-apiserver/helpers.ts';
 import { defaulted } from '../../test/fake-apiserver/defaulted.ts';
-import { freePort } from '../../test/helpers/net.ts';
-import { gateway, gatewayClass } from '../../test/helpers/manifests.ts';
+import { eventually, freePort } from '../../test/helpers/net.ts';
+import { gateway, gatewayClass, httpRoute, serviceWithEndpoints } from '../../test/helpers/manifests.ts';
 import { startKubernetesServe, type KubernetesServeOptions } from './kubernetes-source.ts';
 
 const TUNING: KubernetesServeOptions['tuning'] = {
@@ -93,3 +93,62 @@ describe('startKubernetesServe (in process, fake API server)', () => {
     }
   });
 });
+
+describe('startKubernetesServe: a CRD installed or removed while the gateway runs', () => {
+  /** Takes a kind out of what the fake serves (as if its CRD were deleted); returns the re-install. */
+  function uninstall(api: FakeApiServer, kind: string): () => void {
+    const resource = api.state.resourceByKind(kind);
+    api.state.resources.splice(api.state.resources.indexOf(resource), 1);
+    return () => void api.state.resources.push(resource);
+  }
+  const routeUrl = (adminUrl: string) => `${adminUrl}/apis/gateway.networking.k8s.io/v1/namespaces/default/httproutes/late`;
+  const accepted = (conditions: Condition[] | undefined) => conditions?.some((c) => c.type === 'Accepted' && c.status === 'True') === true;
+
+  test('HTTPRoute installed after start-up is translated and gets status; removed again, it leaves; /readyz stays 200', async () => {
+    const api = await FakeApiServer.start();
+    api.create(defaulted(gatewayClass()));
+    api.create(defaulted(gateway('gw', [{ name: 'http', port: await freePort() }])));
+    for (const object of serviceWithEndpoints('echo', 80, undefined)) api.create(defaulted(object));
+    api.create(defaulted(httpRoute({ name: 'late', gateway: 'gw', service: 'echo', port: 80 })));
+    // The HTTPRoute CRD is not installed when the gateway starts (its object waits in storage).
+    const install = uninstall(api, 'HTTPRoute');
+    const gw = await startKubernetesServe({
+      connection: connectionTo(api.url),
+      adminAddress: '127.0.0.1:0',
+      bindAddress: '127.0.0.1',
+      logLevel: 'silent',
+      accessLog: false,
+      leaseNamespace: 'lastmile-system',
+      identity: 'late-crds',
+      tuning: { ...TUNING, watch: { ...TUNING?.watch, rediscoverMs: 40 } },
+    });
+    try {
+      await gw.programmed;
+      assert.equal((await fetch(`${gw.adminUrl}/readyz`)).status, 200, 'ready without HTTPRoutes');
+      assert.equal((await fetch(routeUrl(gw.adminUrl))).status, 404);
+
+      install();
+      const route = await eventually(async () => {
+        const res = await fetch(routeUrl(gw.adminUrl));
+        const body = res.status === 200 ? ((await res.json()) as RouteView) : undefined;
+        return accepted(body?.status?.parents?.[0]?.conditions) ? body : undefined;
+      }, 5000, 'the route translated and Accepted');
+      assert.equal((route as { apiVersion?: string }).apiVersion, 'gateway.networking.k8s.io/v1');
+      assert.equal((await fetch(`${gw.adminUrl}/readyz`)).status, 200);
+      const inCluster = () => (api.get('HTTPRoute', 'default', 'late').status as RouteView['status'])?.parents?.[0]?.conditions;
+      await waitFor('route status written to the cluster', () => accepted(inCluster()));
+
+      uninstall(api, 'HTTPRoute');
+      api.dropWatches();
+      await eventually(async () => ((await fetch(routeUrl(gw.adminUrl))).status === 404 ? true : undefined), 5000, 'the route gone from the admin API');
+      assert.equal((await fetch(`${gw.adminUrl}/readyz`)).status, 200, 'still ready');
+    } finally {
+      await gw.close();
+      await api.close();
+    }
+  });
+});
+
+interface RouteView {
+  status?: { parents?: { conditions?: Condition[] }[] };
+}

@@ -144,7 +144,9 @@ export class ClusterStore implements WatchSink {
     this.#updateRefs(key, object);
     if (previous) {
       const rv = previous.metadata.resourceVersion;
-      if (rv !== undefined && rv === object.metadata.resourceVersion) return;
+      // Same resourceVersion: the same object, unless it was read through another served version
+      // (source.ts switches a kind's watch, e.g. BackendTLSPolicy v1alpha3 → v1).
+      if (rv !== undefined && rv === object.metadata.resourceVersion && previous.apiVersion === object.apiVersion) return;
       // A status-only change (often our own status write coming back) does not change what
       // translation computes: keep the fresher object, publish nothing.
       if (specView(previous) === specView(object)) return;

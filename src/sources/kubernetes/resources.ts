@@ -97,3 +97,28 @@ export async function discoverResources(client: KubeClient, signal?: AbortSignal
   }
   return { resources, missing };
 }
+
+/** How the served resources changed between two discoveries. */
+export interface ResourceChanges {
+  /** Kinds served now and not before (CRD installed after start-up). */
+  readonly added: readonly ApiResource[];
+  /** Kinds served before and not now (CRD removed, or no version lastmile reads is served). */
+  readonly removed: readonly ApiResource[];
+  /** Kinds served at another version now (e.g. BackendTLSPolicy v1alpha3 → v1 after an upgrade). */
+  readonly changed: readonly { readonly from: ApiResource; readonly to: ApiResource }[];
+}
+
+/** Compares the resources being watched with a fresh discovery, kind by kind. */
+export function diffResources(current: ReadonlyMap<string, ApiResource>, next: readonly ApiResource[]): ResourceChanges {
+  const added: ApiResource[] = [];
+  const removed: ApiResource[] = [];
+  const changed: { from: ApiResource; to: ApiResource }[] = [];
+  const nextByKind = new Map(next.map((r) => [r.kind, r]));
+  for (const to of next) {
+    const from = current.get(to.kind);
+    if (!from) added.push(to);
+    else if (from.group !== to.group || from.version !== to.version || from.plural !== to.plural || from.namespaced !== to.namespaced) changed.push({ from, to });
+  }
+  for (const [kind, from] of current) if (!nextByKind.has(kind)) removed.push(from);
+  return { added, removed, changed };
+}

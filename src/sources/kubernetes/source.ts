@@ -2,6 +2,15 @@
  * The Kubernetes source: discovers the served versions, lists and watches every kind lastmile
  * reads into a ClusterStore, and reports ready once every initial list is in.
  *
+ * Discovery runs again every `rediscoverMs` (and at once when a watch answers 404), because CRDs
+ * come and go while the gateway runs: installed after it (Helm ordering), moved to another
+ * version (Gateway API v1.4 serves BackendTLSPolicy at v1, older channels at v1alpha3), or
+ * removed. A kind that appears is listed and watched; one whose served version changes is
+ * watched at the new version (its objects stay until the new list replaces them); one that goes
+ * away stops being watched and its objects leave the store. Periodic discovery was chosen over
+ * watching CustomResourceDefinitions because it needs no extra RBAC (discovery is open to every
+ * authenticated user) and also covers aggregated APIs; it costs one or two GETs per interval.
+ *
  * ConfigMaps and Secrets: one watch per kind over all of them, dropping the unreferenced ones as
  * they arrive (ClusterStore), and a GET by name when a reference appears later. Chosen over
  * one watch per referenced name (fieldSelector=metadata.name=...) because that needs a
@@ -18,8 +27,8 @@ import { ClusterStore } from './cluster-store.ts';
 import type { KubeLogger } from './logger.ts';
 import { silentLogger } from './logger.ts';
 import { FILTERED_KINDS } from './references.ts';
-import { discoverResources, objectPath, type ApiResource } from './resources.ts';
-import { backoffDelay, ResourceWatcher, type WatcherOptions, type WatchStats } from './watcher.ts';
+import { apiVersionOf, diffResources, discoverResources, objectPath, type ApiResource, type DiscoveryResult } from './resources.ts';
+import { backoffDelay, ResourceWatcher, type WatcherOptions, type WatchSink, type WatchStats } from './watcher.ts';
 
 export interface KubernetesSourceOptions {
   readonly client: KubeClient;
@@ -29,8 +38,8 @@ export interface KubernetesSourceOptions {
   readonly logger?: KubeLogger;
   /** Quiet period before a snapshot is published. Default 50 ms. */
   readonly debounceMs?: number;
-  /** Tuning for tests: backoff, watch timeout, list page size. */
-  readonly watch?: Partial<Omit<WatcherOptions, 'logger' | 'namespace'>>;
+  /** Tuning for tests: backoff, watch timeout, list page size, re-discovery interval. */
+  readonly watch?: Partial<Omit<WatcherOptions, 'logger' | 'namespace' | 'onNotFound'>>;
 }
 
 export class KubernetesSource {
@@ -40,10 +49,17 @@ export class KubernetesSource {
   readonly #options: KubernetesSourceOptions;
   readonly #logger: KubeLogger;
   readonly #abort = new AbortController();
+  /** The current watcher of each kind; a replaced or removed watcher is no longer here. */
   readonly #watchers = new Map<string, ResourceWatcher>();
+  /** Watchers being stopped after a kind went away or changed version (stop() awaits them). */
+  readonly #stopping = new Set<Promise<void>>();
   #resources = new Map<string, ApiResource>();
   #markReady!: () => void;
   #run: Promise<void> | undefined;
+  #rediscovery: Promise<void> | undefined;
+  /** Set when a re-discovery was asked for (a 404) before the loop was waiting. */
+  #wakeRequested = false;
+  #wake: (() => void) | undefined;
 
   constructor(options: KubernetesSourceOptions) {
     this.#options = options;
@@ -81,8 +97,57 @@ export class KubernetesSource {
   async stop(): Promise<void> {
     this.#abort.abort();
     this.store.close();
+    this.#wake?.();
     await this.#run;
+    await this.#rediscovery;
     await Promise.all([...this.#watchers.values()].map((w) => w.stop()));
+    await Promise.all([...this.#stopping]);
+  }
+
+  /** Starts the list and watch of one resource; its events reach the store only while it is current. */
+  #startWatcher(resource: ApiResource): ResourceWatcher {
+    const options: WatcherOptions = {
+      ...this.#options.watch,
+      namespace: this.#options.namespace,
+      logger: this.#logger,
+      onNotFound: () => this.#requestRediscovery(),
+    };
+    // A replaced watcher may still have a list page or an event line in flight; gating on
+    // "still the current watcher of its kind" keeps it from resurrecting removed objects.
+    const current = (): boolean => this.#watchers.get(resource.kind) === watcher;
+    const sink: WatchSink = {
+      replace: (r, objects) => current() && this.store.replace(r, objects),
+      upsert: (r, object) => current() && this.store.upsert(r, object),
+      remove: (r, object) => current() && this.store.remove(r, object),
+    };
+    const watcher = new ResourceWatcher(this.#options.client, resource, sink, options);
+    const previous = this.#watchers.get(resource.kind);
+    this.#watchers.set(resource.kind, watcher);
+    if (previous) {
+      // Same kind at another version: carry the counters over, so metrics stay monotonic.
+      Object.assign(watcher.stats, previous.stats);
+      this.#retire(previous);
+    }
+    watcher.start();
+    return watcher;
+  }
+
+  #retire(watcher: ResourceWatcher): void {
+    const stopping = watcher.stop();
+    this.#stopping.add(stopping);
+    void stopping.finally(() => this.#stopping.delete(stopping));
+  }
+
+  /**
+   * Waits for the initial list of a kind present at start-up: of its current watcher (the
+   * version may change meanwhile), or until the kind is no longer served.
+   */
+  async #initialSync(kind: string): Promise<void> {
+    for (;;) {
+      const watcher = this.#watchers.get(kind);
+      if (!watcher || watcher.isSynced) return;
+      await watcher.settled;
+    }
   }
 
   async #start(): Promise<void> {
@@ -90,29 +155,91 @@ export class KubernetesSource {
     const discovered = await this.#discover(signal);
     if (!discovered) return;
     for (const kind of discovered.missing) {
-      this.#logger.warn({ kind }, 'kind not served by the cluster (CRD not installed?); treated as empty');
+      this.#logger.warn({ kind }, 'kind not served by the cluster (CRD not installed?); treated as empty until it is');
     }
-    const watchOptions: WatcherOptions = { ...this.#options.watch, namespace: this.#options.namespace, logger: this.#logger };
-    const start = (resource: ApiResource): ResourceWatcher => {
-      const watcher = new ResourceWatcher(this.#options.client, resource, this.store, watchOptions);
-      this.#watchers.set(resource.kind, watcher);
-      watcher.start();
-      return watcher;
-    };
     // Referrers first: when ConfigMaps and Secrets are listed, the store already knows which are
     // referenced and drops the rest without fetching anything twice.
-    const first = discovered.resources.filter((r) => !FILTERED_KINDS.has(r.kind)).map(start);
-    await Promise.race([Promise.all(first.map((w) => w.synced)), aborted(signal)]);
+    const first = discovered.resources.filter((r) => !FILTERED_KINDS.has(r.kind));
+    for (const resource of first) this.#startWatcher(resource);
+    // From now on, kinds may appear, go or change version; only the kinds present now gate
+    // readiness (a kind installed later never makes a ready gateway un-ready).
+    this.#rediscovery = this.#rediscoverLoop(signal);
+    await Promise.race([Promise.all(first.map((r) => this.#initialSync(r.kind))), aborted(signal)]);
     if (signal.aborted) return;
-    const second = discovered.resources.filter((r) => FILTERED_KINDS.has(r.kind)).map(start);
-    await Promise.race([Promise.all(second.map((w) => w.synced)), aborted(signal)]);
+    const second = discovered.resources.filter((r) => FILTERED_KINDS.has(r.kind));
+    for (const resource of second) this.#startWatcher(resource);
+    await Promise.race([Promise.all(second.map((r) => this.#initialSync(r.kind))), aborted(signal)]);
     if (signal.aborted) return;
     this.store.setReady();
     this.#logger.info({ objects: this.store.size, droppedUnreferenced: this.store.droppedUnreferenced }, 'initial lists complete');
     this.#markReady();
   }
 
-  async #discover(signal: AbortSignal): Promise<{ resources: readonly ApiResource[]; missing: readonly string[] } | undefined> {
+  /** Asks the re-discovery loop to run now (coalesced with a run already asked for). */
+  #requestRediscovery(): void {
+    this.#wakeRequested = true;
+    this.#wake?.();
+  }
+
+  /** Sleeps about `ms` (±20 % jitter, so replicas do not ask in step), or until woken or aborted. */
+  async #pause(ms: number, signal: AbortSignal): Promise<void> {
+    if (!this.#wakeRequested && !signal.aborted) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(done, Math.round(ms * (0.8 + 0.4 * Math.random())));
+        function done(): void {
+          clearTimeout(timer);
+          resolve();
+        }
+        this.#wake = done;
+      });
+      this.#wake = undefined;
+    }
+    this.#wakeRequested = false;
+  }
+
+  async #rediscoverLoop(signal: AbortSignal): Promise<void> {
+    const interval = Math.max(10, this.#options.watch?.rediscoverMs ?? 30_000);
+    while (!signal.aborted) {
+      await this.#pause(interval, signal);
+      if (signal.aborted) return;
+      let result: DiscoveryResult;
+      try {
+        result = await discoverResources(this.#options.client, signal);
+      } catch (error) {
+        // A failed discovery says nothing about the CRDs: keep every watch as it is.
+        if (!signal.aborted) this.#logger.warn({ err: (error as Error).message }, 'API re-discovery failed; keeping the current watches');
+        continue;
+      }
+      if (!signal.aborted) this.#apply(result);
+    }
+  }
+
+  /** Starts, switches and stops watches so they follow what the cluster serves now. */
+  #apply(result: DiscoveryResult): void {
+    const changes = diffResources(this.#resources, result.resources);
+    this.#resources = new Map(result.resources.map((r) => [r.kind, r]));
+    for (const resource of changes.added) {
+      this.#logger.info({ kind: resource.kind, apiVersion: apiVersionOf(resource) }, 'kind now served by the cluster; listing and watching it');
+      this.#startWatcher(resource);
+    }
+    for (const { from, to } of changes.changed) {
+      this.#logger.info({ kind: to.kind, from: apiVersionOf(from), to: apiVersionOf(to) }, 'served version of a kind changed; watching the new version');
+      // The old objects stay until the new watcher's first list replaces them all (a list is
+      // authoritative per kind), so the data plane never sees the kind empty in between.
+      this.#startWatcher(to);
+    }
+    for (const resource of changes.removed) {
+      const watcher = this.#watchers.get(resource.kind);
+      this.#watchers.delete(resource.kind);
+      if (watcher) this.#retire(watcher);
+      const objects = this.store.snapshot().list(resource.kind).length;
+      this.#logger.warn({ kind: resource.kind, apiVersion: apiVersionOf(resource), objects }, 'kind no longer served by the cluster (CRD removed?); its objects are dropped');
+      // An empty list: the store drops every object of the kind, and the references they held.
+      this.store.replace(resource, []);
+    }
+  }
+
+  async #discover(signal: AbortSignal): Promise<DiscoveryResult | undefined> {
     for (let failures = 1; !signal.aborted; failures++) {
       try {
         const result = await discoverResources(this.#options.client, signal);

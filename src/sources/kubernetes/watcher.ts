@@ -42,6 +42,18 @@ export interface WatcherOptions {
   /** First backoff delay after a failure; doubles up to maxBackoffMs, with ±50 % jitter. */
   readonly initialBackoffMs?: number;
   readonly maxBackoffMs?: number;
+  /**
+   * Read by KubernetesSource, not by a watcher: how often API discovery runs again to notice
+   * kinds installed, removed or moved to another version after start-up. Default 30 s (±20 %).
+   * It lives here so the existing `tuning.watch` option of the cluster mode can shorten it.
+   */
+  readonly rediscoverMs?: number;
+  /**
+   * Told when a list or watch answers 404 for the whole collection: the kind may no longer be
+   * served (CRD removed, or its version no longer served). Discovery decides; this only asks
+   * the source to run it now instead of at the next interval.
+   */
+  readonly onNotFound?: (resource: ApiResource) => void;
   readonly logger: KubeLogger;
 }
 
@@ -69,6 +81,8 @@ export class ResourceWatcher {
   readonly stats: WatchStats = { lists: 0, relists: 0, watches: 0, events: 0, bookmarks: 0, unparseable: 0, dropped: 0, failures: 0 };
   /** Resolves once the first complete list was delivered to the sink. */
   readonly synced: Promise<void>;
+  /** Resolves once synced or stopped, whichever comes first (a stopped watcher never syncs). */
+  readonly settled: Promise<void>;
   readonly #client: KubeClient;
   readonly #sink: WatchSink;
   readonly #options: WatcherOptions;
@@ -84,6 +98,9 @@ export class ResourceWatcher {
     this.#sink = sink;
     this.#options = options;
     this.synced = new Promise((resolve) => (this.#markSynced = resolve));
+    const signal = this.#abort.signal;
+    const stopped = new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+    this.settled = Promise.race([this.synced, stopped]);
   }
 
   /** Whether the first complete list was delivered. */
@@ -148,6 +165,7 @@ export class ResourceWatcher {
         }
         failures++;
         this.stats.failures++;
+        if (error instanceof ApiError && error.status === 404) this.#options.onNotFound?.(this.resource);
         const delay = backoffDelay(failures, initial, max);
         logger.warn({ kind: this.resource.kind, err: (error as Error).message, retryInMs: delay }, needList ? 'list failed' : 'watch failed');
         try {
@@ -170,6 +188,9 @@ export class ResourceWatcher {
       token = page.metadata?.continue || undefined;
       if (resourceVersion === '') resourceVersion = page.metadata?.resourceVersion ?? '';
     } while (token !== undefined);
+    // Stopped while the last page was in flight: a stopped watcher delivers nothing more (the
+    // source may already have removed this kind's objects).
+    signal.throwIfAborted();
     this.stats.lists++;
     this.#resourceVersion = resourceVersion;
     this.#sink.replace(this.resource, objects);
@@ -195,6 +216,7 @@ export class ResourceWatcher {
 
   /** Applies one event line; returns whether it was a usable event. Throws GoneError on 410. */
   #onLine(line: string): boolean {
+    if (this.#abort.signal.aborted) return false;
     let event: WatchEvent;
     try {
       event = JSON.parse(line) as WatchEvent;
