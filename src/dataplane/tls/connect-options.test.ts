@@ -2,10 +2,10 @@ import assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';
 import tls from 'node:tls';
 import type { PeerCertificate } from 'node:tls';
-import { before, describe, test } from 'node:test';
-import { makePki, spiffeId, tlsProfile } from '../upstream/testing.ts';
-import type { Pki } from '../upstream/testing.ts';
-import { alpnProtocols, identityCheck, secureContextOptions, systemCaCertificates, tlsConnectOptions } from './connect-options.ts';
+import { after, before, describe, test } from 'node:test';
+import { makePki, spiffeId, startTlsBackend, tlsProfile } from '../upstream/testing.ts';
+import type { Pki, TestBackend } from '../upstream/testing.ts';
+import { alpnProtocols, identityCheck, secureContextOptions, sharedSecureContext, systemCaCertificates, tlsConnectOptions } from './connect-options.ts';
 
 let pki: Pki;
 before(async () => {
@@ -78,5 +78,74 @@ describe('connect options', () => {
     assert.equal(o.rejectUnauthorized, true);
     assert.equal(o.servername, 'api.test');
     assert.equal(tlsConnectOptions(tlsProfile({ caPem: pki.ca.certPem, sni: '10.0.0.1' }), false).servername, undefined);
+  });
+
+  test('profiles that differ only in SNI, identity check or ALPN share one secure context', () => {
+    const base = tlsProfile({ caPem: pki.ca.certPem });
+    const others = [
+      tlsProfile({ caPem: pki.ca.certPem, sni: 'other.test', verify: { kind: 'hostname', hostname: 'other.test' } }),
+      tlsProfile({ caPem: pki.ca.certPem, verify: { kind: 'subjectAltNames', dnsNames: ['x.test'], uris: [spiffeId] } }),
+      tlsProfile({ caPem: pki.ca.certPem, alpn: ['h2', 'http/1.1'], policy: { namespace: 'other', name: 'p' } }),
+    ];
+    for (const other of others) {
+      assert.notEqual(other.id, base.id);
+      assert.equal(sharedSecureContext(other), sharedSecureContext(base));
+      assert.equal(tlsConnectOptions(other, true).secureContext, tlsConnectOptions(base, false).secureContext);
+    }
+    // The per-connection settings stay the profile's own.
+    const o = tlsConnectOptions(others[0]!, false);
+    assert.equal(o.servername, 'other.test');
+    assert.ok(o.checkServerIdentity('api.test', peer(pki.leaf.certPem)), 'other.test does not match the api.test certificate');
+    assert.equal(sharedSecureContext(tlsProfile({})), sharedSecureContext(tlsProfile({ sni: 'x.test' })), 'system trust is shared too');
+  });
+
+  test('a different CA, client certificate, key, version, cipher or curve list never shares a context', () => {
+    const client = { ...pki.client, source: 'Secret/default/c' };
+    const variants = [
+      tlsProfile({ caPem: pki.ca.certPem }),
+      tlsProfile({ caPem: pki.otherCa.certPem }),
+      tlsProfile({ caPem: `${pki.ca.certPem}${pki.otherCa.certPem}` }),
+      tlsProfile({}),
+      tlsProfile({ caPem: pki.ca.certPem, clientCertificate: client }),
+      tlsProfile({ caPem: pki.ca.certPem, clientCertificate: { ...client, certPem: pki.leaf.certPem, keyPem: pki.leaf.keyPem } }),
+      tlsProfile({ caPem: pki.ca.certPem, minVersion: 'TLSv1.3' }),
+      tlsProfile({ caPem: pki.ca.certPem, maxVersion: 'TLSv1.2' }),
+      tlsProfile({ caPem: pki.ca.certPem, ciphers: 'TLS_AES_256_GCM_SHA384' }),
+      tlsProfile({ caPem: pki.ca.certPem, ecdhCurves: 'X25519' }),
+    ];
+    const contexts = variants.map((p) => sharedSecureContext(p));
+    assert.equal(new Set(contexts).size, variants.length);
+  });
+
+  describe('a shared context over real handshakes', () => {
+    let backend: TestBackend;
+    before(async () => {
+      backend = await startTlsBackend(pki.leaf);
+    });
+    after(() => backend.close());
+
+    const handshake = (options: ReturnType<typeof tlsConnectOptions>): Promise<Error | undefined> => new Promise((resolve) => {
+      const socket = tls.connect({ host: '127.0.0.1', port: backend.port, ...options });
+      socket.setTimeout(5000, () => socket.destroy(new Error('timeout')));
+      socket.once('secureConnect', () => {
+        socket.destroy();
+        resolve(undefined);
+      });
+      socket.once('error', resolve);
+    });
+
+    test('verification stays per profile: a wrong hostname or an untrusting CA is still refused', async () => {
+      const good = tlsConnectOptions(tlsProfile({ caPem: pki.ca.certPem }), false);
+      const wrongName = tlsConnectOptions(tlsProfile({ caPem: pki.ca.certPem, sni: 'other.test', verify: { kind: 'hostname', hostname: 'other.test' } }), false);
+      const wrongSan = tlsConnectOptions(tlsProfile({ caPem: pki.ca.certPem, verify: { kind: 'subjectAltNames', dnsNames: ['nope.test'], uris: [] } }), false);
+      const otherCa = tlsConnectOptions(tlsProfile({ caPem: pki.otherCa.certPem }), false);
+      assert.equal(wrongName.secureContext, good.secureContext);
+      assert.equal(wrongSan.secureContext, good.secureContext);
+      assert.equal(await handshake(good), undefined);
+      assert.equal((await handshake(wrongName) as Error & { code?: string })?.code, 'ERR_TLS_CERT_ALTNAME_INVALID');
+      assert.ok(await handshake(wrongSan), 'SAN mode with an unlisted SAN is refused on the shared context');
+      assert.equal((await handshake(otherCa) as Error & { code?: string })?.code, 'UNABLE_TO_VERIFY_LEAF_SIGNATURE');
+      assert.equal(await handshake(good), undefined, 'the refusals left the shared context as it was');
+    });
   });
 });

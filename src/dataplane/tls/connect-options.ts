@@ -4,6 +4,7 @@
  * through here, so this file is where "never an unverified connection" is enforced:
  * `rejectUnauthorized` is always true and the identity check always comes from the profile.
  */
+import { createHash } from 'node:crypto';
 import { isIP } from 'node:net';
 import tls from 'node:tls';
 import type { PeerCertificate, SecureContext, SecureContextOptions } from 'node:tls';
@@ -83,13 +84,54 @@ export interface UpstreamTlsOptions {
 }
 
 /**
- * Builds the connect options of a profile. The secure context is built once here (parsing the
- * system store's hundreds of PEMs per connection would dominate reconnects); callers cache the
- * result per profile id.
+ * Secure contexts by the exact options they were built from (see sharedSecureContext). Values
+ * are weak: a context no pool holds any more is collected, and its entry removed.
+ */
+const contexts = new Map<string, WeakRef<SecureContext>>();
+const forget = new FinalizationRegistry<string>((key) => {
+  if (contexts.get(key)?.deref() === undefined) contexts.delete(key);
+});
+
+/**
+ * The secure context for a profile, shared by every profile whose context options are
+ * identical: the key is a hash of the whole `secureContextOptions` result (the system store by
+ * name: it is fixed for the process), so a different CA bundle, client certificate or key,
+ * version bound, cipher list or curve list always gets its own context.
+ *
+ * Why: an edit that changes only validation.hostname or subjectAltNames gives the profile a new
+ * id, and building its context again sat on the first request after the edit, blocking the
+ * event loop: 0.25-0.8 ms with a one-certificate bundle (up to 6 ms on a loaded machine,
+ * bench/control-plane --traffic, issue 6), and 40-48 ms with the system store (hundreds of
+ * PEMs parsed again). Shared: ~0.01 ms.
+ *
+ * Why sharing is safe: what a SecureContext holds is the trust store, our own certificate and
+ * the protocol settings, all in the key. What differs between such profiles is passed per
+ * connection and untouched here: servername, checkServerIdentity, ALPN, and the TLS session: a
+ * client only resumes a session it is handed, and connector.ts hands them out per endpoint and
+ * profile id (shared-context.test.ts: a hostname edit makes a full handshake, never a resumption).
+ */
+export function sharedSecureContext(profile: UpstreamTlsProfileIR): SecureContext {
+  const options = secureContextOptions(profile);
+  const keyed = { trust: profile.trust.kind, ...options, ...(profile.trust.kind === 'system' ? { ca: undefined } : {}) };
+  // Hashed: the key must not keep the client private key in a second, long-lived string.
+  const key = createHash('sha256').update(JSON.stringify(keyed)).digest('base64');
+  let context = contexts.get(key)?.deref();
+  if (context === undefined) {
+    context = tls.createSecureContext(options);
+    contexts.set(key, new WeakRef(context));
+    forget.register(context, key);
+  }
+  return context;
+}
+
+/**
+ * Builds the connect options of a profile. The secure context is built once per distinct set of
+ * context options (sharedSecureContext; parsing the system store's hundreds of PEMs per
+ * connection would dominate reconnects); callers cache the result per profile id.
  */
 export function tlsConnectOptions(profile: UpstreamTlsProfileIR, allowH2: boolean): UpstreamTlsOptions {
   return {
-    secureContext: tls.createSecureContext(secureContextOptions(profile)),
+    secureContext: sharedSecureContext(profile),
     servername: isIP(profile.sni) === 0 ? profile.sni : undefined,
     ALPNProtocols: alpnProtocols(profile, allowH2),
     checkServerIdentity: identityCheck(profile),
