@@ -29,6 +29,11 @@ export interface HandshakeEvent {
   readonly resumed: boolean;
   readonly reason?: ErrorCode;
   readonly ms: number;
+  /**
+   * Set for a connection opened ahead of any request after a TLS profile changed (upstream/
+   * preconnect.ts): counted like any handshake; its failure answered no request.
+   */
+  readonly preconnect?: true;
   readonly detail?: string;
   readonly peerCertificate?: { readonly subject: string; readonly subjectAltName?: string; readonly validTo: string; readonly issuer: string };
 }
@@ -90,6 +95,7 @@ export function createConnector(o: ConnectorOptions): buildConnector.connector {
 
   return function connect(target, callback) {
     const started = performance.now();
+    const preconnect = (target as { preconnect?: boolean }).preconnect === true;
     const port = Number(target.port) || (o.tls === undefined ? 80 : 443);
     let phase: ConnectPhase = 'tcp';
     let peer: CertificateSummary | undefined;
@@ -132,6 +138,7 @@ export function createConnector(o: ConnectorOptions): buildConnector.connector {
             outcome: 'ok',
             resumed: tlsSocket.isSessionReused(),
             ms: performance.now() - started,
+            ...(preconnect ? { preconnect: true as const } : {}),
             ...(peer === undefined ? {} : { peerCertificate: peer }),
           };
           o.onHandshake(event);
@@ -170,6 +177,7 @@ export function createConnector(o: ConnectorOptions): buildConnector.connector {
           resumed: false,
           reason: classified.code,
           ms: performance.now() - started,
+          ...(preconnect ? { preconnect: true as const } : {}),
           detail: describeFailure({ reason: classified.reason, endpoint: o.endpoint, backend: o.backend, profile: o.profile, peer }),
           ...(peer === undefined ? {} : { peerCertificate: peer }),
         };

@@ -236,7 +236,9 @@ for (const kind of engineKinds) {
           assert.notEqual(rotated.tls?.id, current.tls?.id);
           current = rotated;
           engine.update(gatewayIR([current]));
-          assert.equal(engine.poolCount, 0);
+          // The lean engine pre-connects the replacement of a pool that had traffic (preconnect.ts):
+          // its pool exists at once, and the request below uses that connection.
+          assert.equal(engine.poolCount, kind === 'lean' ? 1 : 0);
           assert.equal((await fetchFront(front.port, '/echo')).status, 200);
           assert.equal(handshakes.length, 2);
           assert.equal(handshakes[1]!.resumed, false, 'a session never crosses profiles');

@@ -29,6 +29,17 @@ import { H1PoolRegistry } from './h1/pool.ts';
 import type { H1Pool } from './h1/pool.ts';
 import { safeDone } from './outcome.ts';
 import { LivePoolTracker } from './pools.ts';
+import { planPreconnects, PRECONNECT_MAX_PER_APPLY } from './preconnect.ts';
+
+/**
+ * Lean engine settings: the shared ones, and the pre-connect cap (preconnect.ts; 0 turns it off;
+ * default 64, or 0 with `LASTMILE_PRECONNECT=off`, for A/B measurements).
+ */
+export interface LeanEngineOptions extends UpstreamEngineOptions {
+  readonly preconnectMaxPerApply?: number;
+}
+
+const isHttp1 = (backend: { readonly protocol: string }): boolean => backend.protocol === 'http1';
 
 /** The pools of each backend's endpoints, cached beside its state (dropped with the IR). */
 const poolsOf = new WeakMap<BackendState, (H1Pool | undefined)[]>();
@@ -39,11 +50,13 @@ export class LeanUpstreamEngine implements Upstream {
   readonly #registry: H1PoolRegistry;
   readonly #ctx: H1Context;
   // Only HTTP/1.1 backends have pools here; the others are the fallback engine's.
-  readonly #live = new LivePoolTracker((backend) => backend.protocol === 'http1');
+  readonly #live = new LivePoolTracker(isHttp1);
+  readonly #preconnectMax: number;
   #closed = false;
 
-  constructor(options: UpstreamEngineOptions = {}) {
+  constructor(options: LeanEngineOptions = {}) {
     this.#fallback = new UpstreamEngine(options);
+    this.#preconnectMax = options.preconnectMaxPerApply ?? (process.env.LASTMILE_PRECONNECT === 'off' ? 0 : PRECONNECT_MAX_PER_APPLY);
     const events = options.events;
     this.#registry = new H1PoolRegistry({
       keepAliveTimeoutMs: options.keepAliveTimeoutMs ?? 4_000,
@@ -112,8 +125,18 @@ export class LeanUpstreamEngine implements Upstream {
     this.#fallback.update(ir);
     // Only the routes that changed since the last IR are walked (pools.ts LivePoolTracker).
     const { identities, profiles } = this.#live.update(ir);
-    this.#registry.retain(identities, profiles);
+    const replaced = this.#registry.retain(identities, profiles);
     this.#ctx.health.retain(identities);
+    // Pools that carried traffic and were replaced (a TLS profile changed): open their
+    // successors' first connection now, not on the first request (preconnect.ts). Never while
+    // stopping.
+    if (replaced.length > 0 && !this.#closed) this.#preconnect(replaced);
+  }
+
+  #preconnect(replaced: readonly { readonly backend: string; readonly endpoint: string }[]): void {
+    const registry = this.#registry;
+    const targets = planPreconnects(this.#live.added, replaced, isHttp1, (id) => registry.find(id) !== undefined, this.#preconnectMax);
+    for (const t of targets) void registry.get(t.backend, t.endpoint).preconnect();
   }
 
   async close(): Promise<void> {

@@ -137,6 +137,7 @@ export class LivePoolTracker {
   readonly #profileCounts = new Map<string, number>();
   readonly #live: { identities: Set<string>; profiles: Set<string> } = { identities: new Set(), profiles: new Set() };
   #ir: GatewayIR = { listeners: [] };
+  #added: RouteIR[] = [];
 
   constructor(accept: (backend: BackendIR) => boolean) {
     this.#accept = accept;
@@ -144,9 +145,22 @@ export class LivePoolTracker {
 
   /** Moves to `ir`; the returned sets are live (valid until the next update). */
   update(ir: GatewayIR): LivePools {
-    diffRoutes(this.#ir, ir, { removed: (r) => this.#count(r, -1), added: (r) => this.#count(r, 1) });
+    const added: RouteIR[] = [];
+    diffRoutes(this.#ir, ir, {
+      removed: (r) => this.#count(r, -1),
+      added: (r) => {
+        added.push(r);
+        this.#count(r, 1);
+      },
+    });
     this.#ir = ir;
+    this.#added = added;
     return this.#live;
+  }
+
+  /** The routes the last `update` added or replaced (where new pool identities come from). */
+  get added(): readonly RouteIR[] {
+    return this.#added;
   }
 
   #count(route: RouteIR, by: 1 | -1): void {

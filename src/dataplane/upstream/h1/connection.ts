@@ -74,7 +74,11 @@ export class H1Connection implements ParserCallbacks {
   #reading = true;
   /** The exchange using this connection, if any. */
   #user: ConnectionUser | undefined;
-  /** Exchanges this connection has completed (0: fresh). */
+  /**
+   * Exchanges this connection has completed (0: fresh, opened for the request holding it). A
+   * pre-connected connection that waited idle starts at 1 (pool.ts preconnect): like a reused
+   * one, the backend may have closed it meanwhile.
+   */
   served = 0;
   idleSince = 0;
   #headers: string[] | undefined;

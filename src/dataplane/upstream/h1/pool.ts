@@ -37,7 +37,8 @@ type Connect = ReturnType<typeof createConnector>;
 export class H1Pool {
   readonly identity: string;
   readonly endpoint: string;
-  readonly #backend: string;
+  /** The BackendIR name. */
+  readonly backend: string;
   readonly #profile: string | undefined;
   readonly #connect: Connect;
   readonly #target: { hostname: string; host: string; port: string; protocol: string };
@@ -52,13 +53,15 @@ export class H1Pool {
   /** Open plus connecting. */
   #size = 0;
   #open = 0;
+  /** A pre-connect is under way (preconnect.ts): a request may wait for it instead of opening its own. */
+  #preconnecting = false;
   /** True once the pool stopped taking requests; holders must look the pool up again. */
   closing = false;
 
   constructor(identity: string, backend: BackendIR, endpoint: EndpointIR, connect: Connect, settings: H1PoolSettings) {
     this.identity = identity;
     this.endpoint = endpointName(endpoint);
-    this.#backend = backend.name;
+    this.backend = backend.name;
     this.#profile = backend.tls?.id;
     this.#connect = connect;
     this.#settings = settings;
@@ -76,8 +79,54 @@ export class H1Pool {
         return;
       }
     }
-    if (this.#size < this.#settings.maxConnectionsPerEndpoint) this.#open1(waiter);
+    // The first request after an edit waits for the pre-connect under way rather than paying a
+    // second handshake; should it fail, that request still gets its own connect (below).
+    if (this.#preconnecting && this.#waiters.length === 0) this.#waiters.push(waiter);
+    else if (this.#size < this.#settings.maxConnectionsPerEndpoint) this.#open1(waiter);
     else this.#waiters.push(waiter);
+  }
+
+  /** Open connections (not counting those still connecting). */
+  get openConnections(): number {
+    return this.#open;
+  }
+
+  /**
+   * Opens one connection ahead of any request (preconnect.ts), through the same connector as a
+   * request's own: same TCP/TLS options, verification and session cache. Only on an empty pool
+   * that takes requests. On success the connection is handed to a waiting request or kept idle
+   * (the keep-alive sweep applies); on failure nothing is kept or reported to requests: a waiting
+   * request opens its own connection and gets exactly the answer it would have had. Resolves
+   * with the outcome (for logs and tests); never rejects.
+   */
+  preconnect(): Promise<'connected' | 'failed' | 'skipped'> {
+    if (this.closing || this.#size > 0 || this.#preconnecting) return Promise.resolve('skipped');
+    this.#size++;
+    this.#preconnecting = true;
+    // The mark reaches the handshake event (HandshakeEvent.preconnect), for logs.
+    const target = { ...this.#target, preconnect: true };
+    return new Promise((resolve) => {
+      this.#connect(target, (err, socket) => {
+        this.#preconnecting = false;
+        if (err !== null || socket === null) {
+          this.#size--;
+          // Whoever waited on it connects on its own now (the same error, or a healthy retry).
+          while (this.#waiters.length > 0 && this.#size < this.#settings.maxConnectionsPerEndpoint) this.#open1(this.#waiters.shift()!);
+          this.#checkEmpty();
+          resolve('failed');
+          return;
+        }
+        const conn = new H1Connection(socket, this);
+        this.#all.add(conn);
+        this.#open++;
+        this.#changed();
+        // Kept idle, it counts as a reused connection: a bodiless idempotent request that finds it
+        // closed by the backend (or by a late TLS alert) goes out again on a new one (exchange.ts).
+        if (this.#waiters.length === 0) conn.served = 1;
+        this.release(conn);
+        resolve('connected');
+      });
+    });
   }
 
   /** Forgets a waiter that no longer wants a connection (timed out, client gone). */
@@ -148,7 +197,7 @@ export class H1Pool {
   }
 
   #changed(): void {
-    this.#settings.onPoolChange?.({ backend: this.#backend, endpoint: this.endpoint, ...(this.#profile === undefined ? {} : { profile: this.#profile }), open: this.#open });
+    this.#settings.onPoolChange?.({ backend: this.backend, endpoint: this.endpoint, ...(this.#profile === undefined ? {} : { profile: this.#profile }), open: this.#open });
   }
 
   #checkEmpty(): void {
@@ -226,14 +275,26 @@ export class H1PoolRegistry {
     return pool;
   }
 
-  /** Keeps the pools in `identities`, closes the others gracefully; drops unused TLS options. */
-  retain(identities: ReadonlySet<string>, profileIds: ReadonlySet<string>): void {
+  /** The pool of `identity`, if one exists (no pool is created). */
+  find(identity: string): H1Pool | undefined {
+    return this.#pools.get(identity);
+  }
+
+  /**
+   * Keeps the pools in `identities`, closes the others gracefully; drops unused TLS options.
+   * Returns the closed pools that had open connections (traffic was flowing to them): the ones
+   * whose replacement preconnect.ts may open a connection for.
+   */
+  retain(identities: ReadonlySet<string>, profileIds: ReadonlySet<string>): H1Pool[] {
+    const busy: H1Pool[] = [];
     for (const [identity, pool] of this.#pools) {
       if (identities.has(identity)) continue;
       this.#pools.delete(identity);
+      if (pool.openConnections > 0) busy.push(pool);
       this.#close(pool);
     }
     for (const id of this.#tlsOptions.keys()) if (!profileIds.has(id)) this.#tlsOptions.delete(id);
+    return busy;
   }
 
   #close(pool: H1Pool): void {
