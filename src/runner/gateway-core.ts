@@ -11,12 +11,14 @@ import { performance } from 'node:perf_hooks';
 import type { DestinationStream } from 'pino';
 import { startAdminServer, type AdminServer } from '../admin/server.ts';
 import { DataPlane } from '../dataplane/gateway.ts';
+import { rehearseCompile } from '../dataplane/router/rehearsal.ts';
 import type { ReconcileResult } from '../dataplane/server/listener-set.ts';
 import { createUpstreamEngine } from '../dataplane/upstream/select.ts';
 import type { GatewayIR } from '../ir/types.ts';
 import { RecentHandshakes } from '../observability/handshakes.ts';
 import { createLogger, type Logger } from '../observability/logger.ts';
 import { GatewayMetrics } from '../observability/metrics.ts';
+import { contentChanged, generationChanged } from '../store/metadata.ts';
 import type { Snapshot } from '../store/snapshot.ts';
 import { createTranslator } from '../translate/translator.ts';
 import type { ComputedStatus, TranslateResult } from '../translate/types.ts';
@@ -58,6 +60,14 @@ export interface ApplyInfo {
   readonly fields?: Readonly<Record<string, unknown>>;
 }
 
+/** What one GatewayCore.rehearseEdit ran (false: nothing to rehearse on, declined, or failed). */
+export interface EditRehearsal {
+  /** The translator's incremental path ran (translator.ts `rehearse`). */
+  readonly incremental: boolean;
+  /** The data plane's incremental compile ran (dataplane/router/rehearsal.ts). */
+  readonly compiled: boolean;
+}
+
 export interface GatewayCore {
   /** The root pino logger (sources take children of it). */
   readonly logger: Logger;
@@ -80,11 +90,12 @@ export interface GatewayCore {
   /**
    * Rehearses an edit (translator.ts `rehearse`: the incremental translation of a policy edit
    * that changes nothing, result discarded) so the first real edit after start-up does not pay
-   * for compiling that path. No observable effect: no generation, status, log line or data-plane
-   * change. Synchronous; call it when idle, after a configuration was programmed. True when the
-   * incremental path ran.
+   * for compiling that path; with it the store's object comparison (store/metadata.ts) and the
+   * data plane's incremental compile (dataplane/router/rehearsal.ts rehearseCompile, a router
+   * never swapped in). No observable effect: no generation, status, log line, metric or
+   * data-plane change. Synchronous; call it when idle, after a configuration was programmed.
    */
-  rehearseEdit(): boolean;
+  rehearseEdit(): EditRehearsal;
   /**
    * Graceful stop: readiness off, `stopSource` (the source stops feeding and finishes what it
    * was doing), then listeners stop accepting, in-flight requests finish, pools and admin close.
@@ -137,6 +148,19 @@ function logNew(log: Logger, previous: readonly Diagnostic[], current: readonly 
   return any || before.size !== new Set(current.map(formatDiagnostic)).size;
 }
 
+/**
+ * The store's part of an edit (store.ts: contentChanged, generationChanged, which compare two
+ * versions of an object), run on the first BackendTLSPolicy and a copy of it; the answers are
+ * thrown away. Their first call also loads the Node built-in behind util.isDeepStrictEqual.
+ */
+function rehearseStore(snapshot: Snapshot | undefined): void {
+  const policy = snapshot?.list('BackendTLSPolicy')[0]?.object;
+  if (policy === undefined) return;
+  const copy = structuredClone(policy);
+  contentChanged(policy, copy);
+  generationChanged(policy, copy);
+}
+
 /** Starts logger, metrics, engine, data plane and admin API; nothing is programmed yet. */
 export async function startGatewayCore(options: CoreOptions, hooks: CoreHooks = {}): Promise<GatewayCore> {
   const root = createLogger({
@@ -157,7 +181,9 @@ export async function startGatewayCore(options: CoreOptions, hooks: CoreHooks = 
         handshakes.record(e);
         if (e.outcome === 'failed') {
           // The whole story (design.md "Error codes"): endpoint, policy, what the backend presented.
-          tlsLog.warn({ backend: e.backend, endpoint: e.endpoint, policy: e.policy, reason: e.reason, ms: e.ms, peerCertificate: e.peerCertificate }, e.detail ?? `TLS handshake to ${e.endpoint} failed`);
+          // A failed pre-connect (upstream/preconnect.ts) answered no request, but it is the
+          // earliest sign that an edited policy does not fit the backend: warned too, marked.
+          tlsLog.warn({ backend: e.backend, endpoint: e.endpoint, policy: e.policy, reason: e.reason, ms: e.ms, ...(e.preconnect ? { preconnect: true } : {}), peerCertificate: e.peerCertificate }, e.detail ?? `TLS handshake to ${e.endpoint} failed`);
         }
       },
       poolChange(e): void {
@@ -259,14 +285,24 @@ export async function startGatewayCore(options: CoreOptions, hooks: CoreHooks = 
       return changed;
     },
     applySnapshot,
-    rehearseEdit(): boolean {
-      if (closing !== undefined || state.generation === 0) return false;
+    rehearseEdit(): EditRehearsal {
+      let incremental = false;
+      if (closing !== undefined || state.generation === 0) return { incremental, compiled: false };
       try {
-        return translator.rehearse();
+        rehearseStore(state.snapshot);
+        incremental = translator.rehearse();
+        // The data plane's part: an incremental compile next to the live router, never swapped
+        // in. Its routes bind their metric pairs and give them back at once (no count changes).
+        const compiled = rehearseCompile(dataplane.ir, (route, backend) => {
+          const bound = metrics.bindRequest(route, backend);
+          metrics.releaseRequest(route, backend);
+          return bound;
+        });
+        return { incremental, compiled };
       } catch (err) {
         // A rehearsal is an optimization: a failure here is the next real edit's to report.
         log.debug({ err: err instanceof Error ? err.message : String(err) }, 'edit rehearsal failed');
-        return false;
+        return { incremental, compiled: false };
       }
     },
     close(stopSource): Promise<void> {

@@ -63,6 +63,9 @@ test('startServe: the edit rehearsal after start-up changes nothing observable; 
       const rehearsed = lines.find((l) => l.msg === 'edit path rehearsed');
       assert.ok(rehearsed, 'the rehearsal ran');
       assert.equal(rehearsed.incremental, rehearsed.rehearsals, 'it ran the incremental path');
+      assert.equal(rehearsed.parsed, rehearsed.rehearsals, 'it parsed an edited document');
+      assert.equal(rehearsed.compiled, rehearsed.rehearsals, 'it compiled a throwaway router');
+      assert.ok(!lines.some((l) => l.msg === 'edit rehearsal failed'), 'no rehearsal failed');
       // Nothing observable: no generation, no IR or status change, no other log line.
       assert.equal(await config(), configBefore);
       assert.deepEqual(await statuses(), statusesBefore);

@@ -153,6 +153,13 @@ function compileListener(l: ListenerIR, bind: BindMetrics, prev: CompiledListene
 }
 
 /**
+ * The router last compiled from each IR object, for the start-up rehearsal (rehearsal.ts): it
+ * needs the live router (its compiled parts and `bind`), which its owner (DataPlane) keeps
+ * private. An entry goes with its IR (a WeakMap value that refers to its key does not keep it).
+ */
+const compiled = new WeakMap<GatewayIR, CompiledRouter>();
+
+/**
  * Compiles the IR; `bind` pre-binds metric children (omit in tests). With `previous` (the router
  * being replaced, compiled with the same `bind`), unchanged parts are reused (see file comment).
  */
@@ -163,5 +170,12 @@ export function compileRouter(ir: GatewayIR, bind: BindMetrics = NO_BIND, previo
     const prev = reusable?.listeners.get(l.name);
     listeners.set(l.name, compileListener(l, bind, prev instanceof CompiledListener ? prev : undefined));
   }
-  return { ir, listeners, bind };
+  const router: CompiledRouter = { ir, listeners, bind };
+  compiled.set(ir, router);
+  return router;
+}
+
+/** The router last compiled from `ir` (this very object), if it is still alive. */
+export function compiledFrom(ir: GatewayIR): CompiledRouter | undefined {
+  return compiled.get(ir);
 }
