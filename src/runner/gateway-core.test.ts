@@ -1,20 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { copyBasicExample } from '../../test/helpers/manifests.ts';
 import { ConfigLoader } from './config-loader.ts';
 import { startGatewayCore } from './gateway-core.ts';
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
-}
 
 /** The exposition without the process metrics (CPU, memory: they move by themselves). */
 async function exposition(text: Promise<string>): Promise<string> {
@@ -25,11 +16,7 @@ test('GatewayCore.rehearseEdit: store, translator and data plane rehearsed; no g
   const dir = await mkdtemp(join(tmpdir(), 'lastmile-core-rehearsal-'));
   try {
     // examples/basic (routes with backends, a BackendTLSPolicy), on a free port.
-    const port = await freePort();
-    const examples = join(import.meta.dirname, '../../examples/basic');
-    for (const f of (await readdir(examples)).filter((f) => f.endsWith('.yaml'))) {
-      await writeFile(join(dir, f), (await readFile(join(examples, f), 'utf8')).replace('port: 8080', `port: ${port}`));
-    }
+    const port = await copyBasicExample(dir);
     const lines: Record<string, unknown>[] = [];
     const logDestination = { write: (s: string): void => void lines.push(JSON.parse(s) as Record<string, unknown>) };
     const core = await startGatewayCore({ adminAddress: '127.0.0.1:0', bindAddress: '127.0.0.1', logLevel: 'debug', logDestination, accessLog: false });

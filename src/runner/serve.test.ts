@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { copyBasicExample } from '../../test/helpers/manifests.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startServe } from './serve.ts';
 
@@ -32,24 +32,11 @@ test('startServe: ready after the first config, reload and close', async () => {
   }
 });
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
-}
-
 test('startServe: the edit rehearsal after start-up changes nothing observable; the next edit applies', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'lastmile-serve-rehearsal-'));
   try {
     // examples/basic (a BackendTLSPolicy to rehearse on), on a free port.
-    const port = await freePort();
-    const examples = join(import.meta.dirname, '../../examples/basic');
-    for (const f of (await readdir(examples)).filter((f) => f.endsWith('.yaml'))) {
-      await writeFile(join(dir, f), (await readFile(join(examples, f), 'utf8')).replace('port: 8080', `port: ${port}`));
-    }
+    await copyBasicExample(dir);
     const lines: Record<string, unknown>[] = [];
     const logDestination = { write: (s: string): void => void lines.push(JSON.parse(s) as Record<string, unknown>) };
     const gw = await startServe({ configPaths: [dir], adminAddress: '127.0.0.1:0', bindAddress: '127.0.0.1', logLevel: 'debug', logDestination, watch: { pollMs: 60_000 } });

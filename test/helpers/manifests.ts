@@ -2,9 +2,10 @@
  * Manifest builders for end-to-end tests: the Gateway API and core objects a gateway config
  * folder holds, written as multi-document YAML.
  */
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
+import { freePort } from './net.ts';
 
 type Obj = Record<string, unknown>;
 const GW = 'gateway.networking.k8s.io/v1';
@@ -132,4 +133,17 @@ export async function writeManifests(dir: string, file: string, objects: readonl
   const tmp = join(dir, `.${file}.tmp`);
   await writeFile(tmp, text);
   await rename(tmp, join(dir, file));
+}
+
+/**
+ * Copies examples/basic (routes with backends and a BackendTLSPolicy) into `dir`, its listener
+ * moved from port 8080 to a free port; returns that port.
+ */
+export async function copyBasicExample(dir: string): Promise<number> {
+  const port = await freePort();
+  const examples = join(import.meta.dirname, '../../examples/basic');
+  for (const f of (await readdir(examples)).filter((f) => f.endsWith('.yaml'))) {
+    await writeFile(join(dir, f), (await readFile(join(examples, f), 'utf8')).replace('port: 8080', `port: ${port}`));
+  }
+  return port;
 }
