@@ -53,6 +53,8 @@ export interface KubernetesModeOptions {
   /** Timings (tests shorten them). */
   readonly tuning?: {
     readonly debounceMs?: number;
+    /** How often API discovery runs again (KubernetesSourceOptions.rediscoverMs). */
+    readonly rediscoverMs?: number;
     readonly watch?: Partial<Omit<WatcherOptions, 'logger' | 'namespace'>>;
     readonly lease?: { readonly leaseDurationSeconds?: number; readonly retryPeriodMs?: number; readonly renewDeadlineMs?: number };
     readonly status?: { readonly concurrency?: number; readonly initialBackoffMs?: number; readonly maxBackoffMs?: number };
@@ -107,6 +109,7 @@ export async function startKubernetesMode(options: KubernetesModeOptions): Promi
     logger,
     debounceMs: tuning.debounceMs,
     watch: tuning.watch,
+    rediscoverMs: tuning.rediscoverMs,
   });
   const writer = new StatusWriter({ client, resourceFor: (kind) => source.resourceFor(kind), logger, ...tuning.status });
   const writeStatus = options.writeStatus ?? true;

@@ -120,7 +120,7 @@ describe('startKubernetesServe: a CRD installed or removed while the gateway run
       accessLog: false,
       leaseNamespace: 'lastmile-system',
       identity: 'late-crds',
-      tuning: { ...TUNING, watch: { ...TUNING?.watch, rediscoverMs: 40 } },
+      tuning: { ...TUNING, rediscoverMs: 40 },
     });
     try {
       await gw.programmed;

@@ -52,7 +52,8 @@ async function harness(options: { btlsV1alpha3Only?: boolean; rediscoverMs: numb
     onSnapshot: (s) => snapshots.push(s),
     debounceMs: 10,
     logger: recordingLogger(logs),
-    watch: { initialBackoffMs: 20, maxBackoffMs: 100, rediscoverMs: options.rediscoverMs },
+    watch: { initialBackoffMs: 20, maxBackoffMs: 100 },
+    rediscoverMs: options.rediscoverMs,
   });
   source.start();
   return {

@@ -38,8 +38,13 @@ export interface KubernetesSourceOptions {
   readonly logger?: KubeLogger;
   /** Quiet period before a snapshot is published. Default 50 ms. */
   readonly debounceMs?: number;
-  /** Tuning for tests: backoff, watch timeout, list page size, re-discovery interval. */
+  /** Tuning for tests: backoff, watch timeout, list page size. */
   readonly watch?: Partial<Omit<WatcherOptions, 'logger' | 'namespace' | 'onNotFound'>>;
+  /**
+   * How often API discovery runs again, to notice kinds installed, removed or moved to another
+   * version after start-up. Default 30 s (±20 %).
+   */
+  readonly rediscoverMs?: number;
 }
 
 export class KubernetesSource {
@@ -198,7 +203,7 @@ export class KubernetesSource {
   }
 
   async #rediscoverLoop(signal: AbortSignal): Promise<void> {
-    const interval = Math.max(10, this.#options.watch?.rediscoverMs ?? 30_000);
+    const interval = Math.max(10, this.#options.rediscoverMs ?? 30_000);
     while (!signal.aborted) {
       await this.#pause(interval, signal);
       if (signal.aborted) return;

@@ -43,12 +43,6 @@ export interface WatcherOptions {
   readonly initialBackoffMs?: number;
   readonly maxBackoffMs?: number;
   /**
-   * Read by KubernetesSource, not by a watcher: how often API discovery runs again to notice
-   * kinds installed, removed or moved to another version after start-up. Default 30 s (±20 %).
-   * It lives here so the existing `tuning.watch` option of the cluster mode can shorten it.
-   */
-  readonly rediscoverMs?: number;
-  /**
    * Told when a list or watch answers 404 for the whole collection: the kind may no longer be
    * served (CRD removed, or its version no longer served). Discovery decides; this only asks
    * the source to run it now instead of at the next interval.
