@@ -12,15 +12,10 @@
  * last good configuration keeps serving; readiness turns on after the first config is programmed.
  */
 import { performance } from 'node:perf_hooks';
-import { decodeManifest } from '../sources/file/decode.ts';
-import { splitDocuments } from '../sources/file/documents.ts';
-import { readManifestBytesSync } from '../sources/file/read.ts';
 import { watchPaths, type Watcher } from '../sources/file/watch.ts';
-import type { Snapshot } from '../store/snapshot.ts';
 import { hasErrors } from '../validation/diagnostic.ts';
-import { validateObject } from '../validation/validate.ts';
-import { fileOutcome, sha256 } from './config-loader-files.ts';
 import { ConfigLoader } from './config-loader.ts';
+import { rehearseParse } from './parse-rehearsal.ts';
 import { startGatewayCore, type CoreOptions } from './gateway-core.ts';
 import { serialized } from './serial.ts';
 
@@ -52,40 +47,6 @@ export interface RunningGateway {
   close(): Promise<void>;
   /** Re-reads the config now (file mode: every file; kubernetes mode: re-programs the latest snapshot). */
   reload(): Promise<void>;
-}
-
-/**
- * The loader's part of an edit (config-loader-files.ts fileOutcome) on a copy: the document
- * holding the first BackendTLSPolicy (else the first of `fallback`) is read again, then parsed
- * and validated as a new document next to itself unchanged, as an edit of its file is (the
- * unchanged pieces reused, the new one parsed alone). The outcome is thrown away: nothing is
- * stored or logged. Without it the first edit parsed cold (~20 ms at N = 10k), as serve's
- * rehearsal load of an unchanged file is answered from the loader's cache. True when the piece
- * path ran; a failure is the next real edit's to meet.
- */
-function rehearseParse(snapshot: Snapshot, fallback: string | undefined): boolean {
-  try {
-    const origin = snapshot.list('BackendTLSPolicy')[0]?.origin;
-    const file = origin?.file ?? fallback;
-    if (file === undefined) return false;
-    const read = readManifestBytesSync(file);
-    if (!('bytes' in read)) return false;
-    sha256(read.bytes, 'hex');
-    const decoded = decodeManifest(read.bytes, file);
-    const split = 'text' in decoded ? splitDocuments(decoded.text) : undefined;
-    // The piece holding the policy: the last one starting at or above its line.
-    let piece = split?.[0];
-    for (const p of split ?? []) if (p.line <= (origin?.line ?? 1)) piece = p;
-    if (piece === undefined) return false;
-    const text = piece.text.endsWith('\n') ? piece.text : `${piece.text}\n`;
-    // The same document again after its own `---` line and a comment: a piece with new text.
-    const copy = `---\n# rehearsal\n${text.replace(/^---[^\n]*\n/, '')}`;
-    const encoder = new TextEncoder();
-    const before = fileOutcome(file, encoder.encode(text), undefined, validateObject);
-    return fileOutcome(file, encoder.encode(text + copy), before.pieces, validateObject).pieces !== undefined;
-  } catch {
-    return false; // Nothing to do: this only warms code up.
-  }
 }
 
 /** Starts the gateway on files; resolves once the admin API is up and the first config was tried. */
