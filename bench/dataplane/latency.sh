@@ -12,16 +12,18 @@
 # TLS backend, one worker each (same certificates, backend and nginx settings: lib.sh; HAProxy
 # with the yardstick's settings).
 #
-# Usage: latency.sh [--rates '5000 10000 20000'] [--seconds 5] [--rounds 3] [--connections 32]
+# Usage: latency.sh [--rates '5000 10000 20000'] [--seconds 5] [--rounds 3] [--connections 32] [--floor]
+# --floor adds a fourth proxy: floor-proxy.ts (the least a Node.js proxy can do for this job, see
+# floor.sh), to show how much of lastmile's distance to nginx any proxy on Node's socket API has.
 # Prints a table per rate, then one line per rate:
 #   LATENCY rate=R lastmile_p99_ms=.. nginx_p99_ms=.. haproxy_p99_ms=.. ratio_nginx=.. (lastmile/nginx p99)
 # Needs nginx, haproxy, h2load (Debian's nghttp2-client; installed with apt-get when missing).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd); source "$here/lib.sh"
-rates='5000 10000 20000' seconds=5 rounds=3 conns=32
+rates='5000 10000 20000' seconds=5 rounds=3 conns=32 floor=''
 while (($#)); do case $1 in
   --rates) rates=$2; shift 2;; --seconds) seconds=$2; shift 2;; --rounds) rounds=$2; shift 2;;
-  --connections) conns=$2; shift 2;; *) echo "latency.sh: unknown $1" >&2; exit 2;; esac; done
+  --connections) conns=$2; shift 2;; --floor) floor=1; shift;; *) echo "latency.sh: unknown $1" >&2; exit 2;; esac; done
 need_tools
 for b in haproxy h2load; do
   command -v $b >/dev/null && continue
@@ -31,7 +33,7 @@ for b in haproxy h2load; do
 done
 export BENCH_DIR=$(mktemp -d /tmp/lastmile-latency.XXXXXX)
 export BENCH_SNI=backend.example.com BENCH_BACKEND_HOST=127.0.0.1 BENCH_BACKEND_PORT=19448 BENCH_PORT=18095 BENCH_CA=$BENCH_DIR/certs/ca.crt
-nginx_port=18096 haproxy_port=18097
+nginx_port=18096 haproxy_port=18097 floor_port=18098
 pids=(); cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$BENCH_DIR"; }; trap cleanup EXIT
 make_certs $BENCH_DIR; backend_conf $BENCH_DIR; nginx_proxy_conf $BENCH_DIR $nginx_port
 c=$BENCH_DIR/certs
@@ -55,10 +57,16 @@ nginx -c $BENCH_DIR/backend.conf >/dev/null 2>&1 & pids+=($!)
 nginx -c $BENCH_DIR/nginx.conf >/dev/null 2>&1 & pids+=($!)
 haproxy -f $BENCH_DIR/haproxy.cfg >$BENCH_DIR/haproxy.log 2>&1 & pids+=($!)
 LASTMILE_ADMIN_PORT=19906 bash "$here/start-lastmile.sh" >$BENCH_DIR/lastmile.log 2>&1 & pids+=($!)
-for p in $BENCH_BACKEND_PORT $nginx_port $haproxy_port $BENCH_PORT; do
+ports=($BENCH_BACKEND_PORT $nginx_port $haproxy_port $BENCH_PORT)
+if [[ -n $floor ]]; then
+  BENCH_PORT=$floor_port "$NODE" "$here/floor-proxy.ts" >$BENCH_DIR/floor.log 2>&1 & pids+=($!)
+  ports+=($floor_port)
+fi
+for p in "${ports[@]}"; do
   wait_port $p || { echo "latency.sh: nothing listens on $p"; cat $BENCH_DIR/lastmile.log; exit 1; }
 done
 targets=("lastmile http://127.0.0.1:$BENCH_PORT/" "nginx http://127.0.0.1:$nginx_port/" "haproxy http://127.0.0.1:$haproxy_port/")
+[[ -n $floor ]] && targets+=("floor http://127.0.0.1:$floor_port/")
 for t in "${targets[@]}"; do
   set -- $t
   code=$(curl -s --max-time 10 -o /dev/null -w '%{http_code}' "$2" || true)
@@ -105,6 +113,8 @@ for rate in $rates; do
 done
 for rate in $rates; do
   l=$(median "${p99[lastmile,$rate]}"); n=$(median "${p99[nginx,$rate]}"); h=$(median "${p99[haproxy,$rate]}")
-  printf "LATENCY rate=%s lastmile_p99_ms=%s nginx_p99_ms=%s haproxy_p99_ms=%s ratio_nginx=%.2f lastmile_rps=%.0f nginx_rps=%.0f\n" \
-    $rate $l $n $h "$(awk "BEGIN{print $l/$n}")" "$(median "${got[lastmile,$rate]}")" "$(median "${got[nginx,$rate]}")"
+  extra=''
+  if [[ -n $floor ]]; then f=$(median "${p99[floor,$rate]}"); extra=" floor_p99_ms=$f floor_ratio_nginx=$(awk "BEGIN{printf \"%.2f\", $f/$n}")"; fi
+  printf "LATENCY rate=%s lastmile_p99_ms=%s nginx_p99_ms=%s haproxy_p99_ms=%s ratio_nginx=%.2f lastmile_rps=%.0f nginx_rps=%.0f%s\n" \
+    $rate $l $n $h "$(awk "BEGIN{print $l/$n}")" "$(median "${got[lastmile,$rate]}")" "$(median "${got[nginx,$rate]}")" "$extra"
 done
