@@ -7,12 +7,18 @@
 import net, { type Socket } from 'node:net';
 import readline from 'node:readline';
 
-const [port = 0, conns = 0] = process.argv.slice(2).map(Number);
-if (!(port > 0 && conns > 0)) {
-  console.error('usage: instructions-client.ts PORT CONNECTIONS (then request counts on stdin)');
+const [port = 0, conns = 0] = process.argv.slice(2, 4).map(Number);
+const kind = process.argv[4] ?? 'short';
+if (!(port > 0 && conns > 0) || (kind !== 'short' && kind !== 'browser')) {
+  console.error('usage: instructions-client.ts PORT CONNECTIONS [short|browser] (then request counts on stdin)');
   process.exit(2);
 }
-const request = 'GET / HTTP/1.1\r\nHost: bench.example\r\nUser-Agent: instructions\r\nAccept: */*\r\n\r\n';
+// short: three fields, like curl; browser: the dozen fields a browser sends for a page.
+const request = kind === 'short'
+  ? 'GET / HTTP/1.1\r\nHost: bench.example\r\nUser-Agent: instructions\r\nAccept: */*\r\n\r\n'
+  : 'GET / HTTP/1.1\r\nHost: bench.example\r\nConnection: keep-alive\r\nUser-Agent: Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36\r\n' +
+    'Accept: text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8\r\nAccept-Encoding: gzip, deflate, br, zstd\r\nAccept-Language: en-US,en;q=0.9\r\n' +
+    'Cache-Control: max-age=0\r\nSec-Fetch-Dest: document\r\nSec-Fetch-Mode: navigate\r\nSec-Fetch-Site: none\r\nUpgrade-Insecure-Requests: 1\r\nCookie: session=0123456789abcdef; theme=dark\r\n\r\n';
 const marker = 'hello from backend\n';
 
 function fail(message: string): never {

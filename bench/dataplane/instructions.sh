@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # instructions.sh: CPU instructions lastmile executes per proxied request, counted by callgrind.
-# Usage: instructions.sh [--tree DIR] [--requests N] [--connections 1] [--node-flags '...'] [--keep FILE] [--floor]
+# Usage: instructions.sh [--tree DIR] [--requests N] [--connections 1] [--node-flags '...'] [--keep FILE] [--floor] [--browser]
 #
 # What it measures: the job of solo.sh (plain HTTP in, verified pooled TLS to one nginx backend,
 # `GET /` answered with 19 bytes), but as instructions ("Ir") instead of wall-clock time. This
@@ -30,16 +30,17 @@
 # --tree DIR runs the lastmile of another checkout (e.g. a copy of HEAD for A/B); --node-flags
 # passes V8/Node flags (e.g. --no-async-context-frame); --keep FILE keeps the windows'
 # callgrind profiles as FILE.1 .. FILE.3 (open them with callgrind_annotate).
+# --browser sends the dozen fields a browser sends for a page instead of curl's three.
 # --floor counts floor-proxy.ts instead (the least a Node.js proxy can do for this job, see
 # floor.sh): lastmile's count minus the floor's is lastmile's own per-request work.
 # Prints each window's instructions per request (raw, then without JIT compiles) and
 # `Ir/request: <median without JIT compiles>`.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd); source "$here/lib.sh"
-tree=$root requests=3000 flags='' keep='' warm=20000 conns=1 floor=''
+tree=$root requests=3000 flags='' keep='' warm=20000 conns=1 floor='' request=short
 while (($#)); do case $1 in
   --tree) tree=$(cd "$2" && pwd); shift 2;; --requests) requests=$2; shift 2;;
-  --node-flags) flags=$2; shift 2;; --keep) keep=$2; shift 2;; --connections) conns=$2; shift 2;; --floor) floor=1; shift;;
+  --node-flags) flags=$2; shift 2;; --keep) keep=$2; shift 2;; --connections) conns=$2; shift 2;; --floor) floor=1; shift;; --browser) request=browser; shift;;
   *) echo "instructions.sh: unknown $1" >&2; exit 2;; esac; done
 for b in valgrind callgrind_control nginx openssl; do
   command -v $b >/dev/null || { echo "instructions.sh: missing $b (apt-get install valgrind nginx openssl)" >&2; exit 2; }
@@ -89,7 +90,7 @@ for _ in $(seq 1 240); do (echo >/dev/tcp/127.0.0.1/$BENCH_PORT) 2>/dev/null && 
 (echo >/dev/tcp/127.0.0.1/$BENCH_PORT) 2>/dev/null || { echo "instructions.sh: lastmile did not start" >&2; cat "$BENCH_DIR/lastmile.log" >&2; exit 1; }
 
 # One client for every round, over the same connections (see instructions-client.ts).
-coproc CLIENT { exec "$NODE" "$here/instructions-client.ts" $BENCH_PORT $conns; }
+coproc CLIENT { exec "$NODE" "$here/instructions-client.ts" $BENCH_PORT $conns $request; }
 pids+=($CLIENT_PID)
 round() {
   local reply
