@@ -37,6 +37,8 @@ type Done = (status: number, fields: string[], body: Buffer | undefined) => void
 interface Upstream {
   readonly socket: TLSSocket;
   done: Done | undefined;
+  /** Answers the request in flight when the connection dies before its response. */
+  fail: (() => void) | undefined;
   status: number;
   fields: string[];
   body: Buffer | undefined;
@@ -56,18 +58,30 @@ function serialize(raw: string[]): string {
   return s;
 }
 
+/**
+ * Hands `use` a pooled connection or a new one; `fail` answers the request if the connection
+ * fails before its response. A connection that closes leaves the pool.
+ */
 function withUpstream(use: (u: Upstream) => void, fail: () => void): void {
   const pooled = idle.pop();
-  if (pooled !== undefined) return use(pooled);
+  if (pooled !== undefined) {
+    pooled.fail = fail;
+    return use(pooled);
+  }
   const socket = connect({ host: backendHost, port: backendPort, ca, servername: sni, session });
+  const u: Upstream = { socket, done: undefined, fail, status: 0, fields: [], body: undefined };
   socket.setNoDelay(true);
   socket.on('session', (s: Buffer) => { session = s; });
-  socket.on('error', () => {
-    socket.destroy();
-    fail();
+  socket.on('error', () => socket.destroy());
+  socket.on('close', () => {
+    const i = idle.indexOf(u);
+    if (i >= 0) idle.splice(i, 1);
+    const failed = u.fail;
+    u.fail = undefined;
+    u.done = undefined;
+    failed?.();
   });
   socket.once('secureConnect', () => {
-    const u: Upstream = { socket, done: undefined, status: 0, fields: [], body: undefined };
     const parser = new HTTPParser();
     parser.initialize(HTTPParser.RESPONSE, {}, 0, HTTPParser.kLenientNone);
     parser[HTTPParser.kOnHeadersComplete] = (_ma: number, _mi: number, fields: string[], _m: unknown, _u: unknown, status: number) => {
@@ -81,6 +95,7 @@ function withUpstream(use: (u: Upstream) => void, fail: () => void): void {
       const done = u.done!;
       const body = u.body;
       u.done = undefined;
+      u.fail = undefined;
       u.body = undefined;
       idle.push(u);
       done(u.status, u.fields, body);

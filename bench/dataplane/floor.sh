@@ -3,7 +3,8 @@
 # nginx and HAProxy, in one run of the shared yardstick, like anchors.sh does for lastmile.
 # Its ratio is the ceiling for a proxy built on Node's public socket API on this machine;
 # compare lastmile's ratio from anchors.sh (run them back to back: the machine is shared).
-# Extra arguments go to the yardstick (--seconds, --rounds, --connections, --path /).
+# Extra arguments go to the yardstick (--seconds, --rounds, --connections, --path /); FLOOR_PORT
+# (default 18092) is the port the floor listens on.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
