@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # instructions.sh: CPU instructions lastmile executes per proxied request, counted by callgrind.
-# Usage: instructions.sh [--tree DIR] [--requests N] [--connections 1] [--node-flags '...'] [--keep FILE] [--floor] [--browser]
+# Usage: instructions.sh [--tree DIR] [--requests N] [--connections 1] [--node-flags '...'] [--keep FILE] [--floor] [--nginx] [--browser]
 #
 # What it measures: the job of solo.sh (plain HTTP in, verified pooled TLS to one nginx backend,
 # `GET /` answered with 19 bytes), but as instructions ("Ir") instead of wall-clock time. This
@@ -33,14 +33,16 @@
 # --browser sends the dozen fields a browser sends for a page instead of curl's three.
 # --floor counts floor-proxy.ts instead (the least a Node.js proxy can do for this job, see
 # floor.sh): lastmile's count minus the floor's is lastmile's own per-request work.
+# --nginx counts nginx doing the same job (the yardstick's settings, lib.sh, one process:
+# `master_process off`): the same unit for the proxy the throughput target compares against.
 # Prints each window's instructions per request (raw, then without JIT compiles) and
 # `Ir/request: <median without JIT compiles>`.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd); source "$here/lib.sh"
-tree=$root requests=3000 flags='' keep='' warm=20000 conns=1 floor='' request=short
+tree=$root requests=3000 flags='' keep='' warm=20000 conns=1 floor='' nginx='' request=short
 while (($#)); do case $1 in
   --tree) tree=$(cd "$2" && pwd); shift 2;; --requests) requests=$2; shift 2;;
-  --node-flags) flags=$2; shift 2;; --keep) keep=$2; shift 2;; --connections) conns=$2; shift 2;; --floor) floor=1; shift;; --browser) request=browser; shift;;
+  --node-flags) flags=$2; shift 2;; --keep) keep=$2; shift 2;; --connections) conns=$2; shift 2;; --floor) floor=1; shift;; --nginx) nginx=1; shift;; --browser) request=browser; shift;;
   *) echo "instructions.sh: unknown $1" >&2; exit 2;; esac; done
 for b in valgrind callgrind_control nginx openssl; do
   command -v $b >/dev/null || { echo "instructions.sh: missing $b (apt-get install valgrind nginx openssl)" >&2; exit 2; }
@@ -80,11 +82,18 @@ bash "$here/config.sh" "$BENCH_DIR/lastmile"
 out=$BENCH_DIR/callgrind.out
 # --no-concurrent-recompilation: V8 optimizes on the main thread, so the counted thread does the
 # same work every run instead of racing a background compiler.
-if [[ -n $floor ]]; then proxy=("$here/floor-proxy.ts")
-else proxy=("$tree/src/main.ts" serve --config "$BENCH_DIR/lastmile" --admin-address 127.0.0.1:$admin \
-  --bind-address 127.0.0.1 --log-level warn --no-access-log); fi
-valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file="$out" \
-  "$NODE" --no-concurrent-recompilation $flags "${proxy[@]}" >"$BENCH_DIR/lastmile.log" 2>&1 & vg=$!; pids+=($vg)
+if [[ -n $nginx ]]; then
+  # The worker is the process counted: no master, so valgrind's process is the one serving.
+  nginx_proxy_conf "$BENCH_DIR" $BENCH_PORT
+  sed -i '1s/^/master_process off; /' "$BENCH_DIR/nginx.conf"
+  run=(nginx -c "$BENCH_DIR/nginx.conf")
+else
+  if [[ -n $floor ]]; then proxy=("$here/floor-proxy.ts")
+  else proxy=("$tree/src/main.ts" serve --config "$BENCH_DIR/lastmile" --admin-address 127.0.0.1:$admin \
+    --bind-address 127.0.0.1 --log-level warn --no-access-log); fi
+  run=("$NODE" --no-concurrent-recompilation $flags "${proxy[@]}")
+fi
+valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file="$out" "${run[@]}" >"$BENCH_DIR/lastmile.log" 2>&1 & vg=$!; pids+=($vg)
 wait_port $BENCH_BACKEND_PORT || { echo "instructions.sh: backend did not start" >&2; exit 1; }
 for _ in $(seq 1 240); do (echo >/dev/tcp/127.0.0.1/$BENCH_PORT) 2>/dev/null && break; sleep 0.5; done
 (echo >/dev/tcp/127.0.0.1/$BENCH_PORT) 2>/dev/null || { echo "instructions.sh: lastmile did not start" >&2; cat "$BENCH_DIR/lastmile.log" >&2; exit 1; }
