@@ -35,6 +35,7 @@
 # floor.sh): lastmile's count minus the floor's is lastmile's own per-request work.
 # --nginx counts nginx doing the same job (the yardstick's settings, lib.sh, one process:
 # `master_process off`): the same unit for the proxy the throughput target compares against.
+# (--tree and --node-flags apply to lastmile only; --floor and --nginx exclude each other.)
 # Prints each window's instructions per request (raw, then without JIT compiles) and
 # `Ir/request: <median without JIT compiles>`.
 set -euo pipefail
@@ -44,6 +45,8 @@ while (($#)); do case $1 in
   --tree) tree=$(cd "$2" && pwd); shift 2;; --requests) requests=$2; shift 2;;
   --node-flags) flags=$2; shift 2;; --keep) keep=$2; shift 2;; --connections) conns=$2; shift 2;; --floor) floor=1; shift;; --nginx) nginx=1; shift;; --browser) request=browser; shift;;
   *) echo "instructions.sh: unknown $1" >&2; exit 2;; esac; done
+[[ -n $floor && -n $nginx ]] && { echo "instructions.sh: --floor and --nginx each name the proxy counted: give one" >&2; exit 2; }
+name=lastmile; [[ -n $floor ]] && name=floor; [[ -n $nginx ]] && name=nginx
 for b in valgrind callgrind_control nginx openssl; do
   command -v $b >/dev/null || { echo "instructions.sh: missing $b (apt-get install valgrind nginx openssl)" >&2; exit 2; }
 done
@@ -93,10 +96,10 @@ else
     --bind-address 127.0.0.1 --log-level warn --no-access-log); fi
   run=("$NODE" --no-concurrent-recompilation $flags "${proxy[@]}")
 fi
-valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file="$out" "${run[@]}" >"$BENCH_DIR/lastmile.log" 2>&1 & vg=$!; pids+=($vg)
+valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file="$out" "${run[@]}" >"$BENCH_DIR/proxy.log" 2>&1 & vg=$!; pids+=($vg)
 wait_port $BENCH_BACKEND_PORT || { echo "instructions.sh: backend did not start" >&2; exit 1; }
 for _ in $(seq 1 240); do (echo >/dev/tcp/127.0.0.1/$BENCH_PORT) 2>/dev/null && break; sleep 0.5; done
-(echo >/dev/tcp/127.0.0.1/$BENCH_PORT) 2>/dev/null || { echo "instructions.sh: lastmile did not start" >&2; cat "$BENCH_DIR/lastmile.log" >&2; exit 1; }
+(echo >/dev/tcp/127.0.0.1/$BENCH_PORT) 2>/dev/null || { echo "instructions.sh: $name did not start" >&2; cat "$BENCH_DIR/proxy.log" >&2; exit 1; }
 
 # One client for every round, over the same connections (see instructions-client.ts).
 coproc CLIENT { exec "$NODE" "$here/instructions-client.ts" $BENCH_PORT $conns $request; }
@@ -129,5 +132,5 @@ for w in 1 2 3; do
   raw+=($((t / requests))); per+=($(((t - j) / requests)))
   [[ -n $keep ]] && cp "$out.$w" "$keep.$w"
 done
-echo "windows of $requests requests: ${raw[*]} Ir/request; without JIT compiles: ${per[*]}"
+echo "$name, windows of $requests requests: ${raw[*]} Ir/request; without JIT compiles: ${per[*]}"
 echo "Ir/request: $(printf '%s\n' "${per[@]}" | sort -n | sed -n 2p)"
